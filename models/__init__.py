@@ -1,0 +1,40 @@
+"""The schema (SQLAlchemy 2.x typed models) and the database session; nothing else.
+
+Importing this package registers every table on ``Base.metadata``.
+"""
+
+from models.audit import AuditEntry
+from models.base import Base, RecordMixin, SoftDeleteMixin
+from models.dispatches import Dispatch, DispatchStatus
+from models.experts import GENDERS, HONOURS, TITLES, Expert, ExpertUnavailability, expert_specialty
+from models.fields import FIELD_LEVELS, Field
+from models.needs import TITLE_LEVELS, Need, NeedEvent, NeedStatus
+from models.places import Township, Village
+from models.settings import Setting
+from models.units import UNIT_TYPES, Unit
+
+__all__ = [
+    "FIELD_LEVELS",
+    "GENDERS",
+    "HONOURS",
+    "TITLES",
+    "TITLE_LEVELS",
+    "UNIT_TYPES",
+    "AuditEntry",
+    "Base",
+    "Dispatch",
+    "DispatchStatus",
+    "Expert",
+    "ExpertUnavailability",
+    "Field",
+    "Need",
+    "NeedEvent",
+    "NeedStatus",
+    "RecordMixin",
+    "Setting",
+    "SoftDeleteMixin",
+    "Township",
+    "Unit",
+    "Village",
+    "expert_specialty",
+]

@@ -1,0 +1,166 @@
+"""Opening a database: create or upgrade its schema (Alembic), with a backup copy before any
+upgrade, and refuse one written by a newer program. Also syncs shipped reference data."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+import models
+from models.session import make_engine, make_session_factory
+from services import audit, paths
+from services.errors import DatabaseError, DatabaseTooNewError
+from services.uow import UnitOfWork, translate_db_error
+
+MIGRATIONS_DIR = Path(models.__file__).parent / "migrations"
+
+# Functions that bring shipped reference data (field tree, crop catalogue …) into a database
+# after every open. Each must insert what is missing and never overwrite a user's edits.
+ReferenceSync = Callable[[Session], None]
+_reference_syncs: list[ReferenceSync] = []
+
+
+def register_reference_sync(fn: ReferenceSync) -> ReferenceSync:
+    if fn not in _reference_syncs:
+        _reference_syncs.append(fn)
+    return fn
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+class Database:
+    """An open, up-to-date database.
+
+    Attributes: ``url``, ``engine``, ``session_factory`` (audited), ``backup_path`` (the copy
+    taken before an upgrade in this open, or None).
+    """
+
+    def __init__(self, url: str, engine: Engine, backup_path: Path | None = None) -> None:
+        self.url = url
+        self.engine = engine
+        self.session_factory: sessionmaker[Session] = make_session_factory(engine)
+        audit.install(self.session_factory)
+        self.backup_path = backup_path
+
+    def session(self) -> Session:
+        """A plain session for reading; use ``unit_of_work`` for anything that writes."""
+        return self.session_factory()
+
+    def unit_of_work(self, actor: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, actor)
+
+    @property
+    def display_name(self) -> str:
+        path = paths.sqlite_path(self.url)
+        return str(path) if path else self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _backup_sqlite(db_path: Path, revision: str | None) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = paths.backup_dir() / f"{db_path.stem}-升级前-{revision or 'unknown'}-{stamp}.db"
+    # sqlite3's online backup copies a consistent state even with a WAL file beside it.
+    src = sqlite3.connect(db_path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def open_database(
+    db: str | None = None, *, upgrade: bool = True, sync_reference: bool = True
+) -> Database:
+    """Open (creating if needed) the database named by ``db`` or the usual precedence
+    (see services/paths.py), migrate it to this program's schema and return it."""
+    url = paths.resolve_database_url(db)
+    file = paths.sqlite_path(url)
+    if file is not None:
+        if file.exists() and file.is_dir():
+            raise DatabaseError(f"“{file}”是一个文件夹，不是数据库文件。请换一个文件名。")
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"无法创建数据文件夹“{file.parent}”：{exc.strerror}。") from exc
+    engine = make_engine(url)
+    try:
+        backup = _migrate(engine, file) if upgrade else None
+        database = Database(url, engine, backup)
+        if sync_reference:
+            sync_reference_data(database)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        translated = translate_db_error(exc)
+        if translated is not None:
+            raise translated from exc
+        raise DatabaseError(f"无法打开数据库“{url}”：{exc}") from exc
+    except Exception:
+        engine.dispose()
+        raise
+    return database
+
+
+def _migrate(engine: Engine, file: Path | None) -> Path | None:
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    current = current_revision(engine)
+    if current == head:
+        return None
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseTooNewError(
+            "这个数据库由更新版本的程序创建（结构版本 "
+            f"{current}），本程序无法安全打开，数据未作任何改动。请安装最新版本的程序后再打开。"
+        )
+    has_tables = bool(inspect(engine).get_table_names())
+    if current is None and has_tables:
+        raise DatabaseError("这个文件不是本程序的数据库（缺少结构版本信息），未作任何改动。")
+    backup = None
+    if current is not None and file is not None and file.exists():
+        backup = _backup_sqlite(file, current)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return backup
+
+
+def sync_reference_data(database: Database) -> None:
+    # Imported here so that each module registers its sync when first imported.
+    from services import fields  # noqa: F401
+
+    with database.unit_of_work(actor="系统") as uow:
+        for fn in _reference_syncs:
+            fn(uow.session)
+        uow.commit()

@@ -1,0 +1,125 @@
+"""Settings kept with the data: defined here once (key, Chinese label, default, check), read
+and written through one API, so the settings screen lists them all without knowing them.
+
+Later features register their own settings with ``define``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Setting
+from services.errors import ValidationError
+from services.validation import normalize_text
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    label: str
+    default: Any
+    check: Callable[[Any], Any]  # returns the cleaned value or raises ValidationError
+    help: str = ""
+    group: str = "常规"
+
+
+_DEFS: dict[str, SettingDef] = {}
+
+
+def define(
+    key: str,
+    label: str,
+    default: Any,
+    check: Callable[[Any], Any],
+    help: str = "",
+    group: str = "常规",
+) -> SettingDef:
+    definition = SettingDef(key, label, default, check, help, group)
+    _DEFS[key] = definition
+    return definition
+
+
+def definitions() -> list[SettingDef]:
+    return list(_DEFS.values())
+
+
+def _definition(key: str) -> SettingDef:
+    try:
+        return _DEFS[key]
+    except KeyError:
+        raise ValidationError.single(key, f"没有名为“{key}”的设置项。") from None
+
+
+def text_setting(label: str, max_length: int = 100, allow_empty: bool = False):  # type: ignore[no-untyped-def]
+    def check(value: Any) -> str:
+        text = normalize_text(value)
+        if not text and not allow_empty:
+            raise ValidationError.single("value", f"{label}不能为空。")
+        if len(text) > max_length:
+            raise ValidationError.single("value", f"{label}最多 {max_length} 个字。")
+        return text
+
+    return check
+
+
+def bool_setting(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = normalize_text(value).lower()
+    if text in {"1", "true", "yes", "是", "开"}:
+        return True
+    if text in {"0", "false", "no", "否", "关"}:
+        return False
+    raise ValidationError.single("value", "请填写“是”或“否”。")
+
+
+def get(session: Session, key: str) -> Any:
+    definition = _definition(key)
+    row = session.get(Setting, key)
+    return copy.deepcopy(definition.default) if row is None else row.value
+
+
+def get_all(session: Session) -> dict[str, Any]:
+    stored = {row.key: row.value for row in session.scalars(select(Setting))}
+    return {d.key: stored.get(d.key, copy.deepcopy(d.default)) for d in _DEFS.values()}
+
+
+def set_value(session: Session, key: str, value: Any) -> Any:
+    definition = _definition(key)
+    try:
+        clean = definition.check(value)
+    except ValidationError as exc:
+        raise ValidationError.single(key, f"{definition.label}：{exc.message}") from None
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=clean))
+    else:
+        row.value = clean
+    session.flush()
+    return clean
+
+
+def reset(session: Session, key: str | None = None) -> None:
+    """Back to the default: one setting, or all when ``key`` is None."""
+    keys = [key] if key else list(_DEFS)
+    for k in keys:
+        _definition(k)
+        row = session.get(Setting, k)
+        if row is not None:
+            session.delete(row)
+    session.flush()
+
+
+define("bureau.name", "局名称（红头）", "云岭县人力资源和社会保障局",
+       text_setting("局名称"), "印在派遣单等公文红头上的单位名称。", "公文")
+define("bureau.doc_prefix", "发文字号前缀", "云人社派",
+       text_setting("发文字号前缀", 20), "如“云人社派”，公文编号为“云人社派〔2026〕12号”。", "公文")
+define("county.name", "县名称", "云岭县", text_setting("县名称", 40))
+define("county.priority", "乡村振兴重点帮扶县", True, bool_setting,
+       "本县是国家或省乡村振兴重点帮扶县时选“是”，匹配时优先。")
