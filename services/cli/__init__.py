@@ -14,7 +14,10 @@ from collections.abc import Sequence
 
 from services.errors import ServiceError
 
-COMMAND_MODULES = ("demo", "needs", "experts", "units", "places", "calendar", "selftest")
+COMMAND_MODULES = (
+    "demo", "needs", "experts", "units", "places", "calendar", "match", "schedule", "print",
+    "selftest",
+)
 
 _ARGPARSE_ZH = {
     "usage: ": "用法：",
