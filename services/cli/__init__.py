@@ -55,7 +55,7 @@ def build_parser() -> ChineseArgumentParser:
         prog="main.py",
         description="专家服务基层调度。不带参数运行时打开图形界面；子命令在命令行完成同样的工作。",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=_version(), help="显示版本号并退出")
     sub = parser.add_subparsers(title="子命令", metavar="命令", parser_class=ChineseArgumentParser)
     for name in COMMAND_MODULES:
         try:
