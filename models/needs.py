@@ -66,8 +66,8 @@ class Need(RecordMixin, SoftDeleteMixin, Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"), index=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("field.id"), index=True)
-    # The farming phase the need serves; the calendar migration adds its foreign key.
-    crop_phase_id: Mapped[int | None] = mapped_column(index=True)
+    # The farming phase the need serves (foreign key added by migration 0002_calendar).
+    crop_phase_id: Mapped[int | None] = mapped_column(ForeignKey("crop_phase.id"), index=True)
     window_start: Mapped[date | None] = mapped_column(Date)
     window_end: Mapped[date | None] = mapped_column(Date)
     experts_wanted: Mapped[int] = mapped_column(default=1)

@@ -7,7 +7,8 @@ Later features register their own settings with ``define``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,12 @@ class SettingDef:
     check: Callable[[Any], Any]  # returns the cleaned value or raises ValidationError
     help: str = ""
     group: str = "常规"
+    # The allowed values when the setting is a choice (the settings screen shows a list); a
+    # callable is asked when the screen opens (e.g. the regions of the crop catalogue).
+    choices: tuple[str, ...] | Callable[[], Sequence[str]] = ()
+
+    def choice_list(self) -> list[str]:
+        return list(self.choices() if callable(self.choices) else self.choices)
 
 
 _DEFS: dict[str, SettingDef] = {}
@@ -39,14 +46,38 @@ def define(
     check: Callable[[Any], Any],
     help: str = "",
     group: str = "常规",
+    *,
+    choices: tuple[str, ...] | Callable[[], Sequence[str]] = (),
 ) -> SettingDef:
-    definition = SettingDef(key, label, default, check, help, group)
+    definition = SettingDef(key, label, default, check, help, group, choices)
     _DEFS[key] = definition
     return definition
 
 
 def definitions() -> list[SettingDef]:
     return list(_DEFS.values())
+
+
+#: Modules that define settings when imported. ``load_definitions`` imports them so that a
+#: settings screen lists every setting of the program, not only those of modules already
+#: loaded; a feature not in this build is skipped. A new feature adds its module here.
+SETTING_MODULES = (
+    "services.calendar",
+    "services.matching.config",
+    "services.documents.page",
+    "services.documents.fonts",
+)
+
+
+def load_definitions() -> list[SettingDef]:
+    """Every setting of the program (imports the modules that define them first)."""
+    for name in SETTING_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise
+    return definitions()
 
 
 def _definition(key: str) -> SettingDef:
@@ -123,3 +154,23 @@ define("bureau.doc_prefix", "发文字号前缀", "云人社派",
 define("county.name", "县名称", "云岭县", text_setting("县名称", 40))
 define("county.priority", "乡村振兴重点帮扶县", True, bool_setting,
        "本县是国家或省乡村振兴重点帮扶县时选“是”，匹配时优先。")
+
+
+def _regions() -> tuple[str, ...]:
+    # Imported when asked: reading settings must not load the crop catalogue.
+    from services.calendar.crop_phases import load_catalogue
+
+    return load_catalogue().region_names()
+
+
+def _region_setting(value: Any) -> str:
+    text = normalize_text(value)
+    regions = _regions()
+    if text not in regions:
+        raise ValidationError.single("value", f"农业区“{text}”无效，可选：{'、'.join(regions)}。")
+    return text
+
+
+define("calendar.region", "本县所在农业区", "西南", _region_setting,
+       "农时日历按这个农业区显示农时（东北、华北、西北、长江中下游、华南、西南、青藏）。", "农时日历",
+       choices=_regions)
