@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -28,8 +30,11 @@ def get_record(
     if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
         obj = session.get(model, int(key))
     else:
-        column = model.uuid if len(key) == 36 and hasattr(model, "uuid") else model.code  # type: ignore[attr-defined]
-        obj = session.scalars(select(model).where(column == key.strip().upper())).first()
+        key = key.strip()
+        if len(key) == 36 and hasattr(model, "uuid"):  # UUIDs are stored in lower case
+            obj = session.scalars(select(model).where(model.uuid == key.lower())).first()
+        else:
+            obj = session.scalars(select(model).where(model.code == key.upper())).first()  # type: ignore[attr-defined]
     if obj is None or (not include_deleted and getattr(obj, "deleted_at", None) is not None):
         raise NotFoundError(f"找不到{label}“{key}”。请检查编号是否正确，或是否已被删除。")
     return obj
@@ -47,13 +52,15 @@ def check_version(obj: Base, expected_version: int | None, label: str) -> None:
 def next_code(session: Session, model: type[Base], prefix: str, width: int = 4) -> str:
     """The next free code after the highest one with this prefix: ``XQ-2026-`` → ``XQ-2026-0013``."""
     column = model.code  # type: ignore[attr-defined]
-    codes = session.scalars(select(column).where(column.like(f"{prefix}%"))).all()
-    highest = 0
-    pattern = re.compile(re.escape(prefix) + r"(\d+)$")
-    for code in codes:
-        m = pattern.match(code)
-        if m:
-            highest = max(highest, int(m[1]))
+    # Longest first, then highest: "XQ-2026-10000" sorts after "XQ-2026-9999" that way.
+    last = session.scalar(
+        select(column)
+        .where(column.like(f"{prefix}%"))
+        .order_by(func.length(column).desc(), column.desc())
+        .limit(1)
+    )
+    m = re.match(re.escape(prefix) + r"(\d+)$", last or "")
+    highest = int(m[1]) if m else 0
     return f"{prefix}{highest + 1:0{width}d}"
 
 
@@ -75,5 +82,86 @@ def apply(obj: Base, values: dict[str, Any]) -> None:
             setattr(obj, key, value)
 
 
+def merge_changes(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Stored values overlaid with the changes asked for. A reference may be changed by code
+    or name (``unit``, ``township``, ``field`` …) as well as by id: either way the stored id
+    (``unit_id`` …) must go, or it would win over the new name."""
+    merged = {k: v for k, v in current.items()
+              if not (k.endswith("_id") and k[:-3] in changes and k not in changes)}
+    return merged | changes
+
+
 def count(session: Session, model: type[Base], *criteria: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*criteria)) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class RowSet:
+    """Rows for a list screen or an export: column names and plain tuples, no ORM objects.
+
+    A list of 100,000 needs is read with one column select and kept as tuples: ORM objects
+    cost several times as much per row and carry a session they must not outlive.
+    """
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    @classmethod
+    def from_dicts(cls, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> RowSet:
+        return cls(tuple(columns), [tuple(row.get(c) for c in columns) for row in rows])
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a bulk action did: ``done`` lists the codes changed, ``refused`` maps the code of
+    each record left as it was to the reason, in Chinese."""
+
+    done: list[str]
+    refused: dict[str, str]
+
+    @property
+    def summary(self) -> str:
+        text = f"已处理 {len(self.done)} 条。"
+        if self.refused:
+            reasons = "；".join(f"{code}：{why}" for code, why in list(self.refused.items())[:5])
+            more = f" 等 {len(self.refused)} 条" if len(self.refused) > 5 else ""
+            text += f"未处理{more}：{reasons}"
+        return text
+
+
+def soft_delete_many(
+    session: Session, model: type[T], ids: Iterable[int], label: str
+) -> BulkResult:
+    """Soft-delete the live records among ``ids`` (one audited change each)."""
+    done: list[str] = []
+    refused: dict[str, str] = {}
+    for obj in session.scalars(select(model).where(model.id.in_(list(ids)))):  # type: ignore[attr-defined]
+        code = getattr(obj, "code", str(obj.id))  # type: ignore[attr-defined]
+        if obj.deleted_at is not None:  # type: ignore[attr-defined]
+            refused[code] = f"{label}已经删除。"
+            continue
+        obj.deleted_at = datetime.now()  # type: ignore[attr-defined]
+        done.append(code)
+    session.flush()
+    return BulkResult(done, refused)
+
+
+def restore_many(session: Session, model: type[T], ids: Iterable[int], label: str) -> BulkResult:
+    """Restore the deleted records among ``ids``."""
+    done: list[str] = []
+    refused: dict[str, str] = {}
+    for obj in session.scalars(select(model).where(model.id.in_(list(ids)))):  # type: ignore[attr-defined]
+        code = getattr(obj, "code", str(obj.id))  # type: ignore[attr-defined]
+        if obj.deleted_at is None:  # type: ignore[attr-defined]
+            refused[code] = f"{label}没有被删除。"
+            continue
+        obj.deleted_at = None  # type: ignore[attr-defined]
+        done.append(code)
+    session.flush()
+    return BulkResult(done, refused)

@@ -18,11 +18,28 @@ _PROVINCES = {
     50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 }
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?[1-9]\d{6,7}(-\d{1,6})?$")
+# Area codes: 010 and 02x have three digits, every other one four (03xx-09xx).
+_LANDLINE = re.compile(r"^(010|02\d|0[3-9]\d\d)-?[1-9]\d{6,7}(-\d{1,6})?$")
+
+
+# Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ) and the ideographic space fold to
+# ASCII; full-width Chinese punctuation (，：；（）！？) is the correct form in Chinese text and stays.
+_FOLD = {cp: cp - 0xFEE0 for rng in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+         for cp in range(rng[0], rng[1] + 1)} | {0x3000: 0x20}
 
 
 def normalize_text(value: object) -> str:
-    """Full-width letters and digits to half-width, ideographic spaces folded, trimmed."""
+    """Free text as stored: full-width letters and digits to half-width, runs of white space
+    folded to one space, trimmed. Chinese punctuation is kept as written."""
+    if value is None:
+        return ""
+    text = str(value).translate(_FOLD)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalize_code(value: object) -> str:
+    """Numbers, codes, phones, dates: every compatibility form to ASCII (NFKC), so that
+    full-width hyphens, dots and brackets typed in a Chinese input method read as ASCII."""
     if value is None:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
@@ -56,7 +73,7 @@ def id_number_check_char(first17: str) -> str:
 
 def id_number(value: object, field: str = "id_number", *, today: date | None = None) -> str:
     """A GB 11643 citizen ID number (18 characters), or "" when not given."""
-    text = normalize_text(value).replace(" ", "").upper()
+    text = normalize_code(value).replace(" ", "").upper()
     if not text:
         return ""
     if len(text) == 15 and text.isdigit():
@@ -96,7 +113,7 @@ def id_number_gender(number: str) -> str:
 
 def phone(value: object, field: str = "phone") -> str:
     """A mainland mobile (11 digits, 1[3-9]…) or landline (0 + area code + number), or ""."""
-    text = normalize_text(value)
+    text = normalize_code(value)
     if not text:
         return ""
     compact = re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
@@ -124,7 +141,7 @@ def parse_date(value: object, field: str, label: str) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = normalize_text(value)
+    text = normalize_code(value)
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
     if m:
         try:
@@ -154,7 +171,7 @@ def int_in_range(
             return None
         raise ValidationError.single(field, f"请填写{label}。")
     try:
-        number = int(normalize_text(value)) if not isinstance(value, int) else value
+        number = int(normalize_code(value)) if not isinstance(value, int) else value
     except ValueError:
         raise ValidationError.single(field, f"{label}应为整数，现在是“{value}”。") from None
     if isinstance(number, bool) or not low <= number <= high:
