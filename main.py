@@ -28,7 +28,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(argv[1:] if argv and argv[0] == "gui" else argv)
     from services.cli import run
 
-    return run(argv)
+    return run(argv, launch_gui=_launch_gui)
+
+
+def _launch_gui(argv: list[str]) -> int:
+    from ui.app import run_gui
+
+    return run_gui(argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from services.cli.common import open_db
-from services.demo import create_demo, demo_data
+from services.demo import create_demo, demo_data, existing_data
+from services.errors import ServiceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +50,13 @@ class _StageReporter:
 def run_demo(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
+        if args.open:
+            with database.session() as session:
+                already = existing_data(session)
+            if already:
+                # The quick start runs the same command twice: the second time just opens.
+                print(f"数据库 {database.display_name} 中已有数据，不再生成，直接打开。")
+                return _open_window(args, database.url)
         summary = create_demo(database, seed=args.seed, year=args.year,
                               progress=_StageReporter())
         where = database.display_name
@@ -59,7 +67,13 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"已生成演示数据（{county}）：{summary.text()}。")
     print(f"数据库：{where}")
     if args.open:
-        from ui.app import run_gui  # Qt is imported only when a window is wanted
-
-        return run_gui(["--db", args.db or url])
+        return _open_window(args, url)
     return 0
+
+
+def _open_window(args: argparse.Namespace, url: str) -> int:
+    # main.py hands in the GUI launcher; services never import Qt themselves.
+    launch = getattr(args, "launch_gui", None)
+    if launch is None:
+        raise ServiceError("这里无法打开图形界面。请不带 --open 运行，然后用 main.py --db 路径 打开。")
+    return int(launch(["--db", args.db or url]))
