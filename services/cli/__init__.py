@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from services.errors import ServiceError
 
 COMMAND_MODULES = (
     "demo", "needs", "experts", "units", "places", "calendar", "match", "schedule", "print",
-    "selftest",
+    "template", "importer", "export", "package", "backup", "restore", "selftest",
 )
 
 _ARGPARSE_ZH = {
@@ -74,9 +74,12 @@ def _version() -> str:
     return f"专家服务基层调度 {APP_VERSION}"
 
 
-def run(argv: Sequence[str]) -> int:
+def run(argv: Sequence[str], launch_gui: Callable[[list[str]], int] | None = None) -> int:
+    """Run one subcommand. ``launch_gui`` (given by main.py) opens the window for commands
+    that end in it (``demo --open``); this package never imports Qt itself."""
     parser = build_parser()
     args = parser.parse_args(list(argv))
+    args.launch_gui = launch_gui
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
