@@ -3,9 +3,7 @@ upgrade, and refuse one written by a newer program. Also syncs shipped reference
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
-from models.session import make_engine, make_session_factory
+from models.session import enable_wal, make_engine, make_session_factory
 from services import audit, paths
 from services.errors import DatabaseError, DatabaseTooNewError
 from services.uow import UnitOfWork, translate_db_error
@@ -84,19 +82,11 @@ class Database:
 
 
 def _backup_sqlite(db_path: Path, revision: str | None) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = paths.backup_dir() / f"{db_path.stem}-升级前-{revision or 'unknown'}-{stamp}.db"
-    # sqlite3's online backup copies a consistent state even with a WAL file beside it.
-    src = sqlite3.connect(db_path)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    return target
+    # The copy before an upgrade is one of the automatic backups (services/backup.py: online
+    # backup API, named, kept by the retention rule).
+    from services import backup
+
+    return backup.before_migration(db_path, revision)
 
 
 def open_database(
@@ -115,7 +105,10 @@ def open_database(
             raise DatabaseError(f"无法创建数据文件夹“{file.parent}”：{exc.strerror}。") from exc
     engine = make_engine(url)
     try:
-        backup = _migrate(engine, file) if upgrade else None
+        backup = None
+        if upgrade:
+            backup = _migrate(engine, file)
+            enable_wal(engine)  # only now: the checks above must leave a foreign file untouched
         database = Database(url, engine, backup)
         if sync_reference:
             sync_reference_data(database)
@@ -150,15 +143,31 @@ def _migrate(engine: Engine, file: Path | None) -> Path | None:
     if current is not None and file is not None and file.exists():
         backup = _backup_sqlite(file, current)
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # A migration may rebuild a table that others point at (SQLite cannot ALTER a
+            # constraint); dropping the old copy would fail with foreign keys on. SQLite changes
+            # this setting only outside a transaction; references are checked before commit.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise DatabaseError("升级后发现数据引用不一致，升级已撤销。请从备份恢复后联系技术支持。")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     return backup
 
 
 def sync_reference_data(database: Database) -> None:
     # Imported here so that each module registers its sync when first imported.
     from services import fields  # noqa: F401
+    from services.calendar import catalogue  # noqa: F401
 
     with database.unit_of_work(actor="系统") as uow:
         for fn in _reference_syncs:
