@@ -17,7 +17,13 @@ from services import settings
 from services.calendar import load_catalogue, store
 from services.calendar.catalogue import sync_catalogue
 from services.calendar.crop_phases import parse_catalogue
-from services.database import Database, alembic_config, current_revision, open_database
+from services.database import (
+    Database,
+    alembic_config,
+    current_revision,
+    head_revision,
+    open_database,
+)
 from services.errors import DuplicateError, NotFoundError, ServiceError, ValidationError
 from services.uow import UnitOfWork
 from tests.conftest import County, has_cjk
@@ -93,7 +99,7 @@ def test_upgrade_from_populated_0001_keeps_needs_and_checks(tmp_path: Path) -> N
 
     database = open_database(str(path))
     try:
-        assert current_revision(database.engine) == "0002"
+        assert current_revision(database.engine) == head_revision()
         assert database.backup_path is not None and database.backup_path.exists()
         with database.session() as s:
             row = s.scalars(select(Need)).one()
