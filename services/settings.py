@@ -54,7 +54,32 @@ def define(
     return definition
 
 
+# Modules that define settings of their own. Each defines them when imported, and the
+# settings screen must list every one even if that feature was not used yet in this run.
+SETTING_MODULES = (
+    "services.calendar",
+    "services.matching.config",
+    "services.documents",
+    "services.backup",
+    "services.exchange.mappings",
+    "services.exchange.packages",
+)
+
+
+def load_all_definitions() -> None:
+    import importlib
+
+    for name in SETTING_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
 def definitions() -> list[SettingDef]:
+    """Every setting the program defines, in definition order."""
+    load_all_definitions()
     return list(_DEFS.values())
 
 
@@ -117,6 +142,7 @@ def get(session: Session, key: str) -> Any:
 
 
 def get_all(session: Session) -> dict[str, Any]:
+    """Values of the settings defined so far (``definitions()`` loads them all first)."""
     stored = {row.key: row.value for row in session.scalars(select(Setting))}
     return {d.key: stored.get(d.key, copy.deepcopy(d.default)) for d in _DEFS.values()}
 
