@@ -51,7 +51,12 @@ def overlapping(
     return list(session.scalars(stmt))
 
 
-def create_dispatch(session: Session, data: dict[str, Any]) -> Dispatch:
+def create_dispatch(
+    session: Session, data: dict[str, Any], *, allow_overlap: bool = False
+) -> Dispatch:
+    """A new dispatch. ``allow_overlap``: the office explicitly accepted a same-day clash
+    (e.g. a morning and an afternoon visit in one township), after the conflict check of
+    services/matching/conflicts.py showed it."""
     c = v.Collector()
     need: Need | None = c.check(get_need, session, data.get("need_id") or data.get("need") or "")
     expert: Expert | None = c.check(get_expert, session,
@@ -63,6 +68,8 @@ def create_dispatch(session: Session, data: dict[str, Any]) -> Dispatch:
         c.add("start_date", "请填写开始日期。")
     if start and end:
         c.check(v.window, start, end, "end_date", "派遣日期")
+    status = c.check(v.choice, data.get("status") or DispatchStatus.PLANNED, "status", "派遣状态",
+                     tuple(s.value for s in DispatchStatus))
     c.raise_if_any()
     assert need and expert and start and end
     if need.status not in _NEED_OPEN:
@@ -73,7 +80,7 @@ def create_dispatch(session: Session, data: dict[str, Any]) -> Dispatch:
         raise ValidationError.single(
             "expert_id", f"专家“{expert.name}”是需求单位的职工，存在利益冲突，不能派往本单位。"
         )
-    clash = overlapping(session, expert.id, start, end)
+    clash = [] if allow_overlap else overlapping(session, expert.id, start, end)
     if clash:
         other = clash[0]
         raise ValidationError.single(
@@ -91,7 +98,7 @@ def create_dispatch(session: Session, data: dict[str, Any]) -> Dispatch:
         place=v.optional_text("place", "地点", data.get("place"), 200)
         or (f"{township.name}" if township else ""),
         tasks=v.optional_text("tasks", "任务", data.get("tasks"), 5000),
-        status=DispatchStatus(data.get("status") or DispatchStatus.PLANNED),
+        status=DispatchStatus(status),
     )
     session.add(dispatch)
     session.flush()

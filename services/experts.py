@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import GENDERS, HONOURS, TITLES, Expert, ExpertUnavailability, Field, expert_specialty
 from services import validation as v
 from services.errors import DuplicateError, NotFoundError, ValidationError
 from services.fields import find_field
-from services.records import apply, check_version, get_record, next_code, restore, soft_delete
+from services.records import (
+    BulkResult,
+    RowSet,
+    apply,
+    check_version,
+    get_record,
+    next_code,
+    restore,
+    soft_delete,
+    soft_delete_many,
+)
+from services.records import restore_many as restore_many_records
 from services.units import get_unit
 
 _EDITABLE = ("name", "gender", "birth_year", "id_number", "phone", "employer", "employer_unit_id",
@@ -226,3 +238,115 @@ def list_experts(session: Session, *, include_deleted: bool = False) -> list[dic
         row["specialties"] = "、".join(specialties.get(r.id, []))
         result.append(row)
     return result
+
+
+# -- queries and bulk actions for the list screens ---------------------------------------------
+
+#: Columns of ``list_rows``; ``field_ids`` is a tuple of the expert's specialty ids and
+#: ``specialties`` their names joined with 、.
+ROW_COLUMNS = ("id", "code", "name", "gender", "birth_year", "title", "title_name", "employer",
+               "phone", "id_number", "honours", "specialties", "field_ids", "retired",
+               "home_place", "updated_at", "deleted_at")
+
+
+def list_rows(
+    session: Session, *, deleted: bool = False, ids: Collection[int] | None = None
+) -> RowSet:
+    """Experts for a list screen (``ROW_COLUMNS``): the live ones, or only the deleted ones.
+    ``ids`` reads just those rows, deleted or not."""
+    text = String()
+    stmt = (
+        select(Expert.id, Expert.code, Expert.name, Expert.gender, Expert.birth_year,
+               Expert.title, Expert.title_name, Expert.employer, Expert.phone,
+               Expert.id_number, Expert.honours, Expert.retired, Expert.home_place,
+               type_coerce(Expert.updated_at, text), type_coerce(Expert.deleted_at, text))
+        .order_by(Expert.code)
+    )
+    links = select(expert_specialty.c.expert_id, expert_specialty.c.field_id).order_by(
+        expert_specialty.c.expert_id, expert_specialty.c.field_id)
+    if ids is not None:
+        stmt = stmt.where(Expert.id.in_(list(ids)))
+        links = links.where(expert_specialty.c.expert_id.in_(list(ids)))
+    else:
+        stmt = stmt.where(Expert.deleted_at.is_not(None) if deleted
+                          else Expert.deleted_at.is_(None))
+    names = dict(session.execute(select(Field.id, Field.name)).all())
+    specialties: dict[int, list[int]] = {}
+    for expert_id, field_id in session.execute(links):
+        specialties.setdefault(expert_id, []).append(field_id)
+    rows = []
+    for (id_, code, name, gender, birth_year, title, title_name, employer, phone, id_number,
+         honours, retired, home_place, updated_at, deleted_at) in session.execute(stmt):
+        field_ids = tuple(specialties.get(id_, ()))
+        rows.append((id_, code, name, gender, birth_year, title, title_name, employer, phone,
+                     id_number, "、".join(honours or ()), "、".join(names[f] for f in field_ids),
+                     field_ids, bool(retired), home_place, updated_at, deleted_at))
+    return RowSet(ROW_COLUMNS, rows)
+
+
+def delete_many(session: Session, ids: Iterable[int]) -> BulkResult:
+    return soft_delete_many(session, Expert, ids, "专家")
+
+
+def restore_many(session: Session, ids: Iterable[int]) -> BulkResult:
+    return restore_many_records(session, Expert, ids, "专家")
+
+
+def check(
+    session: Session, data: dict[str, Any], key: int | str | None = None
+) -> dict[str, str]:
+    """The problems a save of ``data`` would meet, field by field, without saving.
+    ``key``: the expert being edited (so their own ID number is no duplicate)."""
+    c = v.Collector()
+    current = None
+    values = data
+    if key is not None:
+        current = get_expert(session, key)
+        values = {k: getattr(current, k) for k in _EDITABLE} | data
+    c.check(_values, session, values, current)
+    if "specialties" in data:
+        c.check(_specialties, session, data["specialties"])
+    return c.errors
+
+
+def check_period(
+    start: Any, end: Any, others: Iterable[tuple[date, date]] = ()
+) -> tuple[date, date]:
+    """A date range an expert cannot serve: both dates given, in order, and not overlapping
+    ``others`` (the ranges already listed). Returns the parsed dates."""
+    c = v.Collector()
+    s = c.check(v.parse_date, start, "start_date", "开始日期")
+    e = c.check(v.parse_date, end, "end_date", "结束日期")
+    if s is None and "start_date" not in c.errors:
+        c.add("start_date", "请填写开始日期。")
+    if e is None and "end_date" not in c.errors:
+        c.add("end_date", "请填写结束日期。")
+    c.raise_if_any()
+    assert s is not None and e is not None
+    v.window(s, e, "end_date", "不可服务时段")
+    for other_start, other_end in others:
+        if other_start <= e and s <= other_end:
+            raise DuplicateError.single(
+                "start_date",
+                f"与已有的不可服务时段 {other_start}～{other_end} 重叠，请合并或修改。",
+            )
+    return s, e
+
+
+def form_values(session: Session, key: int | str) -> dict[str, Any]:
+    """What an edit form starts from: the editable values, the version, the specialties
+    (ids) and the unavailable periods."""
+    expert = get_expert(session, key)
+    values: dict[str, Any] = {k: getattr(expert, k) for k in _EDITABLE}
+    values |= {
+        "id": expert.id,
+        "code": expert.code,
+        "version": expert.version,
+        "honours": list(expert.honours or []),
+        "specialties": [f.id for f in expert.specialties],
+        "unavailability": [
+            {"id": p.id, "start_date": p.start_date, "end_date": p.end_date, "reason": p.reason}
+            for p in expert.unavailability
+        ],
+    }
+    return values

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import TITLE_LEVELS, Field, Need, NeedEvent, NeedStatus, Township, Unit, Village
 from services import validation as v
 from services import workflow
-from services.errors import NotFoundError, ServiceError
-from services.fields import find_field
+from services.errors import IllegalTransitionError, NotFoundError, ServiceError, ValidationError
+from services.fields import field_path, find_field
 from services.places import resolve_place
-from services.records import apply, check_version, get_record, next_code, restore, soft_delete
+from services.records import (
+    BulkResult,
+    RowSet,
+    apply,
+    check_version,
+    get_record,
+    merge_changes,
+    next_code,
+    restore,
+    soft_delete,
+    soft_delete_many,
+)
+from services.records import restore_many as restore_many_records
 from services.units import get_unit
 
 _EDITABLE = ("title", "description", "unit_id", "township_id", "village_id", "field_id",
@@ -70,7 +83,10 @@ def _values(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     if field_key in (None, ""):
         c.add("field_id", "请选择专业领域。")
     else:
-        field = c.check(find_field, session, str(field_key))
+        try:
+            field = c.check(find_field, session, str(field_key))
+        except NotFoundError as exc:  # an id that does not exist (a name gives a ValidationError)
+            c.add("field_id", exc.message)
     c.raise_if_any()
     assert unit and township and field
     values |= {"unit_id": unit.id, "township_id": township.id,
@@ -109,7 +125,7 @@ def update_need(
         current.pop("village_id")
         if not any(k in changes for k in ("township", "township_id")):
             current.pop("township_id")
-    apply(need, _values(session, current | changes))
+    apply(need, _values(session, merge_changes(current, changes)))
     session.flush()
     return need
 
@@ -174,3 +190,162 @@ def list_needs(
 def events(session: Session, key: int | str) -> list[NeedEvent]:
     need = get_need(session, key, include_deleted=True)
     return list(need.events)
+
+
+# -- queries and bulk actions for the list screens ---------------------------------------------
+
+#: Columns of ``list_rows``. Dates come as ISO text and the status as its value: a list of
+#: 100,000 rows is read without per-value conversion (it only shows and sorts them).
+ROW_COLUMNS = ("id", "code", "title", "status", "unit", "unit_code", "township", "village",
+               "field_id", "window_start", "window_end", "experts_wanted", "days_wanted",
+               "required_title", "beneficiaries_estimate", "source", "submitted_on",
+               "priority", "updated_at", "deleted_at")
+
+
+def list_rows(
+    session: Session,
+    *,
+    deleted: bool = False,
+    ids: Collection[int] | None = None,
+    unit_id: int | None = None,
+) -> RowSet:
+    """Needs for a list screen as one column select (``ROW_COLUMNS``): the live ones, or only
+    the deleted ones (the recycle bin). ``ids`` reads just those rows (after an edit), with
+    deleted ones included so the screen can drop them."""
+    text = String()
+    stmt = (
+        select(Need.id, Need.code, Need.title, type_coerce(Need.status, text), Unit.name,
+               Unit.code, Township.name, Village.name, Need.field_id,
+               type_coerce(Need.window_start, text), type_coerce(Need.window_end, text),
+               Need.experts_wanted, Need.days_wanted, Need.required_title,
+               Need.beneficiaries_estimate, Need.source, type_coerce(Need.submitted_on, text),
+               type_coerce(func.coalesce(Village.key_support, False)
+                           | func.coalesce(Village.poverty_alleviated, False), Integer),
+               type_coerce(Need.updated_at, text), type_coerce(Need.deleted_at, text))
+        .join(Unit, Need.unit_id == Unit.id)
+        .join(Township, Need.township_id == Township.id)
+        .outerjoin(Village, Need.village_id == Village.id)
+        .order_by(Need.code)
+    )
+    if ids is not None:
+        stmt = stmt.where(Need.id.in_(list(ids)))
+    else:
+        stmt = stmt.where(Need.deleted_at.is_not(None) if deleted else Need.deleted_at.is_(None))
+    if unit_id is not None:
+        stmt = stmt.where(Need.unit_id == unit_id)
+    # Core execution on the session's connection: no ORM row processing for a plain list.
+    rows = session.connection().execute(stmt).all()
+    return RowSet(ROW_COLUMNS, rows)  # type: ignore[arg-type]
+
+
+def set_status_many(
+    session: Session, ids: Iterable[int], target: NeedStatus | str, actor: str, reason: str = ""
+) -> BulkResult:
+    """Move every need among ``ids`` for which the move is legal; the others stay as they
+    were and are listed with the reason."""
+    status = target if isinstance(target, NeedStatus) else workflow.parse_status(target)
+    done: list[str] = []
+    refused: dict[str, str] = {}
+    for need in session.scalars(select(Need).where(Need.id.in_(list(ids)),
+                                                   Need.deleted_at.is_(None))):
+        try:
+            # transition() checks everything before it changes anything.
+            workflow.transition(session, need, status, actor, reason)
+        except (IllegalTransitionError, ValidationError) as exc:
+            refused[need.code] = exc.message
+            continue
+        done.append(need.code)
+    return BulkResult(done, refused)
+
+
+def delete_many(session: Session, ids: Iterable[int]) -> BulkResult:
+    return soft_delete_many(session, Need, ids, "需求")
+
+
+def restore_many(session: Session, ids: Iterable[int]) -> BulkResult:
+    return restore_many_records(session, Need, ids, "需求")
+
+
+def check(session: Session, data: dict[str, Any], key: int | str | None = None) -> dict[str, str]:
+    """The problems a save of ``data`` would meet, field by field, without saving (what a
+    form shows next to each field as it is filled in). ``key``: the need being edited."""
+    try:
+        if key is None:
+            _values(session, data)
+        else:
+            need = get_need(session, key)
+            current = {k: getattr(need, k) for k in _EDITABLE}
+            _values(session, merge_changes(current, data))
+    except ValidationError as exc:
+        return dict(exc.errors)
+    return {}
+
+
+def form_values(session: Session, key: int | str) -> dict[str, Any]:
+    """What an edit form starts from: the editable values, the version it is based on, and
+    the names and codes the form shows beside the ids."""
+    need = get_need(session, key)
+    values: dict[str, Any] = {k: getattr(need, k) for k in _EDITABLE}
+    values |= {
+        "id": need.id,
+        "code": need.code,
+        "version": need.version,
+        "status": NeedStatus(need.status).value,
+        "unit_code": need.unit.code,
+        "unit_name": need.unit.name,
+        "field_path": field_path(need.field),
+    }
+    return values
+
+
+def detail(session: Session, key: int | str) -> dict[str, Any]:
+    """One need for a detail panel: its values with names, its history (oldest first) and
+    the workflow actions legal now."""
+    need = get_need(session, key, include_deleted=True)
+    status = NeedStatus(need.status)
+    return {
+        "id": need.id,
+        "code": need.code,
+        "title": need.title,
+        "description": need.description,
+        "status": status.value,
+        "status_label": workflow.status_label(status),
+        "unit": need.unit.name,
+        "unit_code": need.unit.code,
+        "contact_person": need.unit.contact_person,
+        "phone": need.unit.phone,
+        "township": need.township.name,
+        "village": need.village.name if need.village else "",
+        "priority": bool(need.village and need.village.is_priority),
+        "field_path": field_path(need.field),
+        "window_start": need.window_start,
+        "window_end": need.window_end,
+        "experts_wanted": need.experts_wanted,
+        "days_wanted": need.days_wanted,
+        "required_title": need.required_title or "",
+        "beneficiaries_estimate": need.beneficiaries_estimate,
+        "source": need.source,
+        "submitted_on": need.submitted_on,
+        "deleted": need.deleted_at is not None,
+        "version": need.version,
+        "events": [
+            {"at": e.at, "actor": e.actor,
+             "from_status": NeedStatus(e.from_status).value if e.from_status else None,
+             "to_status": NeedStatus(e.to_status).value, "reason": e.reason}
+            for e in need.events
+        ],
+        "transitions": [] if need.deleted_at is not None else [
+            {"target": t.target.value, "action": t.action, "reason_required": t.reason_required}
+            for t in workflow.allowed_transitions(status)
+        ],
+    }
+
+
+def status_counts(session: Session) -> dict[NeedStatus, int]:
+    """How many live needs are in each status (every status present, zero included)."""
+    counts = dict.fromkeys(NeedStatus, 0)
+    stmt = (select(type_coerce(Need.status, String()), func.count())
+            .where(Need.deleted_at.is_(None)).group_by(Need.status))
+    for status, n in session.connection().execute(stmt):
+        counts[NeedStatus(status)] = n
+    return counts

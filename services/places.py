@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import Need, Township, Unit, Village
 from services import validation as v
 from services.errors import NotFoundError, ServiceError, ValidationError
-from services.records import apply, check_version, count
+from services.records import apply, check_version, count, merge_changes
 
 
 def _township_values(session: Session, data: dict[str, Any], current: Township | None) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def update_village(
     check_version(village, expected_version, "村")
     current = {k: getattr(village, k) for k in
                ("name", "township_id", "key_support", "poverty_alleviated", "latitude", "longitude")}
-    apply(village, _village_values(session, current | changes, village))
+    apply(village, _village_values(session, merge_changes(current, changes), village))
     session.flush()
     return village
 
@@ -197,3 +197,50 @@ def resolve_place(
     if village_key not in (None, ""):
         village = c.check(find_village, session, township, str(village_key))
     return township, village
+
+
+# -- checks and form values for the edit forms -------------------------------------------------
+
+_TOWNSHIP_FIELDS = ("name", "code", "latitude", "longitude")
+_VILLAGE_FIELDS = ("name", "township_id", "key_support", "poverty_alleviated", "latitude",
+                   "longitude")
+
+
+def check_township(
+    session: Session, data: dict[str, Any], key: int | str | None = None
+) -> dict[str, str]:
+    """The problems a save of ``data`` would meet, field by field, without saving."""
+    current = find_township(session, key) if key is not None else None
+    base = {k: getattr(current, k) for k in _TOWNSHIP_FIELDS} if current else {}
+    try:
+        _township_values(session, base | data, current)
+    except ValidationError as exc:
+        return dict(exc.errors)
+    return {}
+
+
+def check_village(
+    session: Session, data: dict[str, Any], village_id: int | None = None
+) -> dict[str, str]:
+    """The problems a save of ``data`` would meet, field by field, without saving."""
+    current = session.get(Village, village_id) if village_id is not None else None
+    base = {k: getattr(current, k) for k in _VILLAGE_FIELDS} if current else {}
+    try:
+        _village_values(session, merge_changes(base, data), current)
+    except ValidationError as exc:
+        return dict(exc.errors)
+    return {}
+
+
+def township_values(session: Session, key: int | str) -> dict[str, Any]:
+    township = find_township(session, key)
+    return {k: getattr(township, k) for k in _TOWNSHIP_FIELDS} | {
+        "id": township.id, "version": township.version}
+
+
+def village_values(session: Session, village_id: int) -> dict[str, Any]:
+    village = session.get(Village, village_id)
+    if village is None:
+        raise NotFoundError(f"找不到编号为 {village_id} 的村。")
+    return {k: getattr(village, k) for k in _VILLAGE_FIELDS} | {
+        "id": village.id, "version": village.version, "township": village.township.name}

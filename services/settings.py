@@ -7,7 +7,6 @@ Later features register their own settings with ``define``.
 from __future__ import annotations
 
 import copy
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,28 +80,6 @@ def definitions() -> list[SettingDef]:
     """Every setting the program defines, in definition order."""
     load_all_definitions()
     return list(_DEFS.values())
-
-
-#: Modules that define settings when imported. ``load_definitions`` imports them so that a
-#: settings screen lists every setting of the program, not only those of modules already
-#: loaded; a feature not in this build is skipped. A new feature adds its module here.
-SETTING_MODULES = (
-    "services.calendar",
-    "services.matching.config",
-    "services.documents.page",
-    "services.documents.fonts",
-)
-
-
-def load_definitions() -> list[SettingDef]:
-    """Every setting of the program (imports the modules that define them first)."""
-    for name in SETTING_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-    return definitions()
 
 
 def _definition(key: str) -> SettingDef:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from models import UNIT_TYPES, Township, Unit, Village
+from models import UNIT_TYPES, Need, Township, Unit, Village
 from services import validation as v
+from services.errors import ValidationError
 from services.places import resolve_place
-from services.records import apply, check_version, get_record, next_code, restore, soft_delete
+from services.records import (
+    BulkResult,
+    RowSet,
+    apply,
+    check_version,
+    get_record,
+    merge_changes,
+    next_code,
+    restore,
+    soft_delete,
+    soft_delete_many,
+)
+from services.records import restore_many as restore_many_records
 
 _EDITABLE = ("name", "unit_type", "township_id", "village_id", "address", "contact_person",
              "phone", "notes")
@@ -58,7 +72,7 @@ def update_unit(
     current = {k: getattr(unit, k) for k in _EDITABLE}
     if "township" in changes or "township_id" in changes:
         current.pop("village_id")
-    apply(unit, _values(session, current | changes))
+    apply(unit, _values(session, merge_changes(current, changes)))
     session.flush()
     return unit
 
@@ -89,3 +103,64 @@ def list_units(session: Session, *, include_deleted: bool = False) -> list[dict[
     if not include_deleted:
         stmt = stmt.where(Unit.deleted_at.is_(None))
     return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+# -- queries and bulk actions for the list screens ---------------------------------------------
+
+#: Columns of ``list_rows``; ``needs`` counts the unit's live needs.
+ROW_COLUMNS = ("id", "code", "name", "unit_type", "township", "village", "contact_person",
+               "phone", "address", "needs", "township_id", "village_id", "updated_at",
+               "deleted_at")
+
+
+def list_rows(
+    session: Session, *, deleted: bool = False, ids: Collection[int] | None = None
+) -> RowSet:
+    """Units for a list screen (``ROW_COLUMNS``): the live ones, or only the deleted ones.
+    ``ids`` reads just those rows, deleted or not."""
+    text = String()
+    needs = (select(Need.unit_id, func.count().label("n")).where(Need.deleted_at.is_(None))
+             .group_by(Need.unit_id).subquery())
+    stmt = (
+        select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Township.name, Village.name,
+               Unit.contact_person, Unit.phone, Unit.address, func.coalesce(needs.c.n, 0),
+               Unit.township_id, Unit.village_id, type_coerce(Unit.updated_at, text),
+               type_coerce(Unit.deleted_at, text))
+        .join(Township, Unit.township_id == Township.id)
+        .outerjoin(Village, Unit.village_id == Village.id)
+        .outerjoin(needs, needs.c.unit_id == Unit.id)
+        .order_by(Unit.code)
+    )
+    if ids is not None:
+        stmt = stmt.where(Unit.id.in_(list(ids)))
+    else:
+        stmt = stmt.where(Unit.deleted_at.is_not(None) if deleted else Unit.deleted_at.is_(None))
+    return RowSet(ROW_COLUMNS, session.connection().execute(stmt).all())  # type: ignore[arg-type]
+
+
+def delete_many(session: Session, ids: Iterable[int]) -> BulkResult:
+    return soft_delete_many(session, Unit, ids, "需求单位")
+
+
+def restore_many(session: Session, ids: Iterable[int]) -> BulkResult:
+    return restore_many_records(session, Unit, ids, "需求单位")
+
+
+def check(session: Session, data: dict[str, Any], key: int | str | None = None) -> dict[str, str]:
+    """The problems a save of ``data`` would meet, field by field, without saving."""
+    try:
+        if key is None:
+            _values(session, data)
+        else:
+            unit = get_unit(session, key)
+            _values(session, merge_changes({k: getattr(unit, k) for k in _EDITABLE}, data))
+    except ValidationError as exc:
+        return dict(exc.errors)
+    return {}
+
+
+def form_values(session: Session, key: int | str) -> dict[str, Any]:
+    """What an edit form starts from: the editable values and the version."""
+    unit = get_unit(session, key)
+    return {k: getattr(unit, k) for k in _EDITABLE} | {
+        "id": unit.id, "code": unit.code, "version": unit.version}

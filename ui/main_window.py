@@ -1,89 +1,361 @@
-"""The main window. This first version lists needs and experts; the full navigation, forms
-and workflow actions arrive with the GUI issue."""
+"""The main window: navigation on the left (the screens of ``ui.pages`` present in this
+build), the current screen, menus, and a status bar with the database in use, the current
+solar term and the progress of long work.
+
+Start-up is fast because nothing heavy is imported before the first paint: the window shows
+at once, then the database opens and SQLAlchemy and the services load on a worker
+(``open_database_async``); the screens are built the first time they are shown. Even
+PySide6's ``Qt`` namespace (all its enums, ~0.1 s to build) is first touched after the paint,
+hence ``QtCore.Qt`` written out in this module instead of an imported ``Qt``.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTableView, QTabWidget
+import contextlib
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from services import experts, needs
-from services.about import APP_NAME, APP_VERSION
-from services.database import Database
-from ui.table_model import RowTableModel
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QRect, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
 
-NEED_COLUMNS = (
-    ("code", "编号"), ("title", "标题"), ("status_label", "状态"), ("unit", "需求单位"),
-    ("township", "乡镇"), ("village", "村"), ("field", "专业领域"),
-    ("window_start", "开始日期"), ("window_end", "结束日期"), ("experts_wanted", "专家人数"),
-    ("priority", "重点帮扶"),
-)
-EXPERT_COLUMNS = (
-    ("code", "编号"), ("name", "姓名"), ("gender", "性别"), ("title", "职称级别"),
-    ("title_name", "职称"), ("employer", "工作单位"), ("specialties", "专业"),
-    ("honours", "荣誉"), ("phone", "电话"),
-)
+from ui.state import UiState, default_path
+from ui.tasks import ProgressPanel, TaskControl, TaskRunner
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent
+
+    from services.database import Database
+    from ui.context import AppContext
+    from ui.pages import PageSpec
+
+_DEFAULT = object()
 
 
 class MainWindow(QMainWindow):
-    """Attributes: ``database``, ``needs_model``, ``experts_model``."""
+    """Signals: ``databaseReady()`` once the screens can be used, ``pageChanged(key)``.
 
-    def __init__(self, database: Database) -> None:
+    Attributes: ``database`` (None until open), ``ctx`` (AppContext), ``tasks``
+    (TaskRunner), ``state`` (UiState), ``specs`` (the screens in this build), ``pages``
+    (key → widget, built on first show), ``nav`` (the navigation list).
+    """
+
+    databaseReady = Signal()
+    pageChanged = Signal(str)
+
+    def __init__(self, database: Database | None = None, *,
+                 state: UiState | None = None, state_path: Any = _DEFAULT) -> None:
         super().__init__()
-        self.database = database
         self.setWindowTitle(self.tr("专家服务基层调度"))
-        self.resize(1200, 760)
+        self.state = state or UiState(default_path() if state_path is _DEFAULT else state_path)
+        self.tasks = TaskRunner(self)
+        self.tasks.error_reporter = self._report_error
+        self.database: Database | None = None
+        self.ctx: AppContext | None = None
+        self._owns_database = False
+        self._open_after_paint: tuple[str | None] | None = None
+        self.specs: list[PageSpec] = []
+        self.pages: dict[str, QWidget] = {}
+        self._closing = False
 
-        self.needs_model = RowTableModel(NEED_COLUMNS, self)
-        self.experts_model = RowTableModel(EXPERT_COLUMNS, self)
-        tabs = QTabWidget(self)
-        tabs.addTab(self._table(self.needs_model), self.tr("需求清单"))
-        tabs.addTab(self._table(self.experts_model), self.tr("专家库"))
-        self.setCentralWidget(tabs)
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName(self.tr("导航"))
+        self.nav.setUniformItemSizes(True)
+        self.nav.setIconSize(self.nav.iconSize())
+        self.nav.setSpacing(2)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.stack = QStackedWidget(self)
+        self.start_label = QLabel(self.tr("正在打开数据库…"), self)
+        self.start_label.setWordWrap(True)
+        self.start_label.setMargin(self.fontMetrics().height())
+        self.stack.addWidget(self.start_label)
+        # No arguments: QSplitter(parent) would make PySide6 build the Qt namespace to rule
+        # out the (orientation, parent) overload. Horizontal is the default.
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        em = self.fontMetrics().horizontalAdvance("中")
+        self.nav.setMinimumWidth(em * 6)
+        self.splitter.setSizes([em * 9, em * 80])
+        self.setCentralWidget(self.splitter)
 
-        menu = self.menuBar().addMenu(self.tr("文件(&F)"))
-        refresh = QAction(self.tr("刷新(&R)"), self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.reload)
-        menu.addAction(refresh)
-        quit_action = QAction(self.tr("退出(&X)"), self)
-        quit_action.triggered.connect(self.close)
-        menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        about = QAction(self.tr("关于(&A)"), self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        self.db_label = QLabel(self)
+        self.statusBar().addWidget(self.db_label, 1)
+        self.term_label = QLabel(self)
+        self.term_label.hide()
+        self.progress: ProgressPanel | None = None
+        self._term_timer = QTimer(self)
+        self._term_timer.setInterval(60 * 60 * 1000)
+        self._term_timer.timeout.connect(self.update_term)
 
-        self.counts = QLabel(self)
-        self.statusBar().addWidget(QLabel(self.tr("数据库：") + database.display_name, self))
-        self.statusBar().addPermanentWidget(self.counts)
-        self.reload()
+        self._restore_geometry()
+        if database is not None:
+            self.attach_database(database)
 
-    def _table(self, model: RowTableModel) -> QTableView:
-        view = QTableView(self)
-        view.setModel(model)
-        view.setSortingEnabled(True)
-        view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        view.setAlternatingRowColors(True)
-        view.verticalHeader().setVisible(False)
-        return view
+    def _ensure_chrome(self) -> None:
+        """Menus and the progress panel. Built once, right after the first paint when the
+        program starts (every widget class PySide6 meets for the first time costs it some
+        milliseconds), or at once when a database is attached."""
+        if self.progress is not None:
+            return
+        self.progress = ProgressPanel(self.tasks, self)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.term_label)
+        self._build_menus()
 
-    def reload(self) -> None:
-        with self.database.session() as session:
-            self.needs_model.set_rows(needs.list_needs(session))
-            self.experts_model.set_rows(experts.list_experts(session))
-        self.counts.setText(
-            self.tr("需求 {0} 条，专家 {1} 名").format(
-                self.needs_model.rowCount(), self.experts_model.rowCount()
-            )
-        )
+    # -- the database ---------------------------------------------------------------------------
 
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("关于"),
-            self.tr("{0}\n版本 {1}\n\n县人社局专家服务基层：需求清单、专家库、农时日历、匹配调度、派遣单与统计上报。").format(
-                APP_NAME, APP_VERSION
-            ),
-        )
+    def open_database_after_paint(self, db: str | None) -> None:
+        """Open the database once the window has painted itself: the imports behind it
+        (SQLAlchemy, the services) must not compete with the first paint."""
+        self._open_after_paint = (db,)
+        if self.isVisible():
+            self.update()
+
+    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().paintEvent(event)
+        if self._open_after_paint is not None:
+            (db,) = self._open_after_paint
+            self._open_after_paint = None
+            QTimer.singleShot(0, lambda: self.open_database_async(db))
+
+    def open_database_async(self, db: str | None) -> None:
+        """Open (create, upgrade) the database on a worker; the window stays responsive."""
+        self._ensure_chrome()
+
+        def work(_control: TaskControl) -> Database:
+            from services.database import open_database
+
+            return open_database(db)
+
+        def done(database: Database) -> None:
+            self._owns_database = True
+            self.attach_database(database)
+
+        def failed(exc: Exception) -> bool:
+            from services.errors import ServiceError
+
+            message = exc.message if isinstance(exc, ServiceError) else str(exc)
+            self.start_label.setText(self.tr("无法打开数据库：\n{0}").format(message))
+            return False  # also shown as a message (and logged when it is a bug)
+
+        self.tasks.run(work, on_done=done, on_error=failed, owner=self,
+                       label=self.tr("正在打开数据库…"), progress=True)
+
+    def attach_database(self, database: Database) -> None:
+        """Build the navigation for this database and show the remembered screen."""
+        from ui.context import AppContext
+        from ui.pages import load_pages
+
+        Qt = QtCore.Qt
+        self._ensure_chrome()
+        self.database = database
+        self.ctx = AppContext(database, self.tasks, self.state, self)
+        self.ctx.navigate.connect(self.show_page)
+        self.db_label.setText(self.tr("数据库：{0}").format(database.display_name))
+        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.db_label.setToolTip(database.url)
+        self.specs = load_pages()
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        for spec in self.specs:
+            item = QtWidgets.QListWidgetItem(self.style().standardIcon(spec.icon), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setToolTip(f"{spec.title}（{spec.shortcut}）" if spec.shortcut else spec.title)
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        self._build_page_menu()
+        wanted = self.state.get("page")
+        keys = [s.key for s in self.specs]
+        self.show_page(wanted if wanted in keys else keys[0])
+        self.update_term()
+        self._term_timer.start()
+        self.databaseReady.emit()
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def page(self, key: str) -> QWidget:
+        """The screen ``key``, built now if it was not yet."""
+        widget = self.pages.get(key)
+        if widget is None:
+            spec = next(s for s in self.specs if s.key == key)
+            assert self.ctx is not None
+            widget = spec.factory(self.ctx)
+            widget.setObjectName(f"page-{key}")
+            self.pages[key] = widget
+            self.stack.addWidget(widget)
+        return widget
+
+    @property
+    def current_key(self) -> str | None:
+        item = self.nav.currentItem()
+        return item.data(QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def current_page(self) -> QWidget | None:
+        key = self.current_key
+        return self.pages.get(key) if key else None
+
+    def show_page(self, key: str, argument: Any = None) -> QWidget | None:
+        keys = [s.key for s in self.specs]
+        if key not in keys:
+            return None
+        row = keys.index(key)
+        if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+        widget = self.page(key)
+        self.stack.setCurrentWidget(widget)
+        activate = getattr(widget, "activate", None)
+        if activate is not None:
+            activate(argument)
+        self.state.set("page", key)
+        self.pageChanged.emit(key)
+        return widget
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self.specs):
+            self.show_page(self.specs[row].key)
+
+    def _call_page(self, method: str) -> None:
+        page = self.current_page()
+        function = getattr(page, method, None)
+        if function is not None:
+            function()
+
+    # -- menus ----------------------------------------------------------------------------------
+
+    def _action(self, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = QtGui.QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("文件(&F)"))
+        file_menu.addAction(self._action(self.tr("新建(&N)"), lambda: self._call_page("new_record"),
+                                         QtGui.QKeySequence.StandardKey.New))
+        file_menu.addAction(self._action(self.tr("刷新(&R)"), lambda: self._call_page("refresh"),
+                                         QtGui.QKeySequence.StandardKey.Refresh))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action(self.tr("退出(&X)"), self.close,
+                                         QtGui.QKeySequence.StandardKey.Quit))
+        edit_menu = bar.addMenu(self.tr("编辑(&E)"))
+        edit_menu.addAction(self._action(self.tr("查找(&F)"),
+                                         lambda: self._call_page("focus_search"),
+                                         QtGui.QKeySequence.StandardKey.Find))
+        self.view_menu = bar.addMenu(self.tr("视图(&V)"))
+        help_menu = bar.addMenu(self.tr("帮助(&H)"))
+        help_menu.addAction(self._action(self.tr("关于(&A)"), self.show_about))
+        help_menu.addAction(self._action(self.tr("关于 Qt"), QtWidgets.QApplication.aboutQt))
+
+    def _build_page_menu(self) -> None:
+        self.view_menu.clear()
+        for spec in self.specs:
+            action = self._action(spec.title, lambda _c=False, k=spec.key: self.show_page(k),
+                                  spec.shortcut or None)
+            self.view_menu.addAction(action)
+
+    def show_about(self) -> QWidget:
+        from ui.about import AboutDialog
+
+        dialog = AboutDialog(self.database, self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- status bar -----------------------------------------------------------------------------
+
+    def update_term(self) -> None:
+        """Today, its lunar date and the solar term we are in, from services/calendar. Until
+        the calendar is installed (or if it fails) the label stays hidden."""
+
+        def work(_control: TaskControl) -> str:
+            return term_text(date.today())
+
+        def done(text: str) -> None:
+            self.term_label.setText(text)
+            self.term_label.setVisible(bool(text))
+
+        self.tasks.run(work, on_done=done, on_error=lambda _exc: True, owner=self)
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def _report_error(self, exc: Exception, details: str, owner: Any) -> None:
+        from services.errors import ServiceError
+        from ui import messages
+
+        parent = owner.window() if isinstance(owner, QWidget) else self
+        if self._closing:
+            return
+        if isinstance(exc, ServiceError):
+            self.last_message = messages.warn(parent, exc.message)
+        else:
+            self.last_message = messages.internal_error(parent, exc, details)
+
+    # -- geometry and closing -------------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        saved = self.state.get("window") or {}
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+        width = min(int(saved.get("width") or available.width() * 0.85), available.width())
+        height = min(int(saved.get("height") or available.height() * 0.85), available.height())
+        self.resize(max(width, 640), max(height, 480))
+        x, y = saved.get("x"), saved.get("y")
+        if isinstance(x, int) and isinstance(y, int):
+            rect = QRect(x, y, self.width(), self.height())
+            # Only where some screen still shows it (a second monitor may be gone).
+            if any(s.availableGeometry().intersects(rect) for s in QGuiApplication.screens()):
+                self.move(x, y)
+        if saved.get("maximized"):
+            self.setWindowState(self.windowState() | QtCore.Qt.WindowState.WindowMaximized)
+        sizes = self.state.get("splitter.main")
+        if isinstance(sizes, list) and len(sizes) == 2 and all(isinstance(s, int) for s in sizes):
+            self.splitter.setSizes(sizes)
+
+    def save_state(self) -> None:
+        geometry = self.normalGeometry() if self.isMaximized() else self.geometry()
+        self.state.set("window", {"x": geometry.x(), "y": geometry.y(),
+                                  "width": geometry.width(), "height": geometry.height(),
+                                  "maximized": self.isMaximized()})
+        self.state.set("splitter.main", self.splitter.sizes())
+        for page in self.pages.values():
+            save = getattr(page, "save_state", None)
+            if save is not None:
+                with contextlib.suppress(Exception):  # a layout is never worth a failed close
+                    save()
+        self.state.save()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        self.save_state()
+        self._term_timer.stop()
+        self.tasks.shutdown()
+        if self._owns_database and self.database is not None:
+            self.database.close()
+        super().closeEvent(event)
+
+
+def term_text(today: date) -> str:
+    """"2026年5月9日 · 农历三月廿三 · 立夏第 5 天", or "" while services/calendar is absent."""
+    try:
+        from services.calendar import current_term, lunar_date
+    except ImportError:
+        return ""
+    term = current_term(today)
+    day = (today - term.date).days + 1
+    parts = [f"{today.year}年{today.month}月{today.day}日"]
+    with contextlib.suppress(Exception):  # the lunar date is a nicety
+        lunar = lunar_date(today)
+        parts.append(f"农历{lunar.month_name}{lunar.day_name}")
+    parts.append(f"今日{term.name}" if day == 1 else f"{term.name}第 {day} 天")
+    return " · ".join(parts)
