@@ -5,6 +5,7 @@ Importing this package registers every table on ``Base.metadata``.
 
 from models.audit import AuditEntry
 from models.base import Base, RecordMixin, SoftDeleteMixin
+from models.calendar import HOLIDAY_KINDS, CropPhase, Holiday
 from models.dispatches import Dispatch, DispatchStatus
 from models.experts import GENDERS, HONOURS, TITLES, Expert, ExpertUnavailability, expert_specialty
 from models.fields import FIELD_LEVELS, Field
@@ -16,17 +17,20 @@ from models.units import UNIT_TYPES, Unit
 __all__ = [
     "FIELD_LEVELS",
     "GENDERS",
+    "HOLIDAY_KINDS",
     "HONOURS",
     "TITLES",
     "TITLE_LEVELS",
     "UNIT_TYPES",
     "AuditEntry",
     "Base",
+    "CropPhase",
     "Dispatch",
     "DispatchStatus",
     "Expert",
     "ExpertUnavailability",
     "Field",
+    "Holiday",
     "Need",
     "NeedEvent",
     "NeedStatus",
