@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Field
 from services.errors import NotFoundError, ValidationError
+from services.records import as_record_id, looks_like_id
 
 FIELDS_FILE = Path(__file__).resolve().parent.parent / "resources" / "fields.json"
 
@@ -73,8 +74,8 @@ def all_fields(session: Session) -> list[FieldInfo]:
 def find_field(session: Session, text: str, field: str = "field_id") -> Field:
     """A field by id, full path (种植业 › 茶叶), or unique name (茶叶)."""
     text = str(text).strip()
-    if text.isdigit():
-        found = session.get(Field, int(text))
+    if looks_like_id(text):
+        found = session.get(Field, as_record_id(text))
         if found is None:
             raise NotFoundError(f"找不到编号为 {text} 的专业领域。")
         return found

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import Need, Township, Unit, Village
 from services import validation as v
 from services.errors import NotFoundError, ServiceError, ValidationError
-from services.records import apply, check_version, count, merge_changes
+from services.records import apply, as_record_id, check_version, count, looks_like_id, merge_changes
 
 
 def _township_values(session: Session, data: dict[str, Any], current: Township | None) -> dict[str, Any]:
@@ -57,8 +57,8 @@ def delete_township(session: Session, key: int | str) -> None:
 
 
 def find_township(session: Session, key: int | str) -> Township:
-    if isinstance(key, int) or str(key).isdigit():
-        found = session.get(Township, int(key))
+    if looks_like_id(key):
+        found = session.get(Township, as_record_id(key))
     else:
         found = session.scalar(select(Township).where(Township.name == v.normalize_text(key)))
     if found is None:
@@ -175,8 +175,8 @@ def resolve_place(
     village_key = data.get("village_id") or data.get("village")
     township: Township | None = None
     village: Village | None = None
-    if village_key not in (None, "") and (isinstance(village_key, int) or str(village_key).isdigit()):
-        village = session.get(Village, int(village_key))
+    if village_key not in (None, "") and looks_like_id(village_key):
+        village = session.get(Village, as_record_id(village_key))
         if village is None:
             c.add("village_id", f"找不到编号为 {village_key} 的村。")
             return None, None

@@ -17,6 +17,20 @@ from services.errors import ConflictError, NotFoundError, ServiceError
 T = TypeVar("T", bound=Base)
 
 
+_MAX_ID = 2**63 - 1  # the largest integer key SQLite and PostgreSQL store
+
+
+def looks_like_id(key: object) -> bool:
+    """An int, or a string of ASCII digits (``"²"`` is a digit to Python but not an id)."""
+    return isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit())
+
+
+def as_record_id(key: int | str) -> int:
+    """The integer key, or 0 (which no record has) when it is too large to be one."""
+    number = int(key)
+    return number if 0 < number <= _MAX_ID else 0
+
+
 def get_record(
     session: Session,
     model: type[T],
@@ -27,8 +41,8 @@ def get_record(
 ) -> T:
     """A record by integer id, by its code (``XQ-2026-0001``) or by UUID."""
     obj: T | None
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        obj = session.get(model, int(key))
+    if looks_like_id(key):
+        obj = session.get(model, as_record_id(key))
     else:
         key = key.strip()
         if len(key) == 36 and hasattr(model, "uuid"):  # UUIDs are stored in lower case
