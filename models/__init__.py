@@ -9,6 +9,13 @@ from models.calendar import HOLIDAY_KINDS, CropPhase, Holiday
 from models.dispatches import Dispatch, DispatchStatus
 from models.experts import GENDERS, HONOURS, TITLES, Expert, ExpertUnavailability, expert_specialty
 from models.fields import FIELD_LEVELS, Field
+from models.matching import (
+    Application,
+    ApplicationStatus,
+    PlanProposal,
+    ProposalStatus,
+    application_member,
+)
 from models.needs import TITLE_LEVELS, Need, NeedEvent, NeedStatus
 from models.places import Township, Village
 from models.settings import Setting
@@ -22,6 +29,8 @@ __all__ = [
     "TITLES",
     "TITLE_LEVELS",
     "UNIT_TYPES",
+    "Application",
+    "ApplicationStatus",
     "AuditEntry",
     "Base",
     "CropPhase",
@@ -34,11 +43,14 @@ __all__ = [
     "Need",
     "NeedEvent",
     "NeedStatus",
+    "PlanProposal",
+    "ProposalStatus",
     "RecordMixin",
     "Setting",
     "SoftDeleteMixin",
     "Township",
     "Unit",
     "Village",
+    "application_member",
     "expert_specialty",
 ]
