@@ -82,5 +82,7 @@ def run_gui(argv: list[str]) -> int:
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic reports every migration context at INFO; that says nothing to an office user.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app, _window = start_gui(argv)
     return app.exec()
