@@ -62,6 +62,9 @@ SETTING_MODULES = (
     "services.backup",
     "services.exchange.mappings",
     "services.exchange.packages",
+    "services.outcomes.funds",
+    "services.outcomes.cards",
+    "services.auth",
 )
 
 

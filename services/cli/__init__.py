@@ -17,6 +17,7 @@ from services.errors import ServiceError
 COMMAND_MODULES = (
     "demo", "needs", "experts", "units", "places", "calendar", "match", "schedule", "print",
     "template", "importer", "export", "package", "backup", "restore", "selftest",
+    "outcome", "report", "ledger", "users", "audit",
 )
 
 _ARGPARSE_ZH = {

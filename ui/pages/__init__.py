@@ -6,7 +6,8 @@ skipped, like the CLI's subcommands), ordered by ``order``, so a later feature p
 in by adding one module name — no empty placeholder pages.
 
 Orders in use: 10 工作台, 20 需求清单, 30 专家库, 40 需求单位, 50 乡镇与村, 60 农时日历,
-70 调度计划, 80 派遣单, 90 统计报表, 100 设置.
+70 调度计划, 80 派遣单, 84 服务成效, 86 团队与基地, 88 经费, 90 统计报表, 95 审计日志,
+100 设置.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ PAGE_MODULES = (
     "ui.pages.calendar",
     "ui.pages.planning",
     "ui.pages.dispatches",
+    "ui.pages.outcomes",
+    "ui.pages.organisations",
+    "ui.pages.funds",
     "ui.pages.reports",
+    "ui.pages.audit",
     "ui.pages.settings",
 )
 
