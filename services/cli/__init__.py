@@ -17,7 +17,7 @@ from services.errors import ServiceError
 COMMAND_MODULES = (
     "demo", "needs", "experts", "units", "places", "calendar", "match", "schedule", "print",
     "template", "importer", "export", "package", "backup", "restore", "selftest",
-    "outcome", "report", "ledger", "users", "audit",
+    "outcome", "report", "ledger", "users", "audit", "dispatches",
 )
 
 _ARGPARSE_ZH = {
