@@ -173,6 +173,9 @@ class NeedDetail(QScrollArea):
         self.edit_button = QPushButton(self.tr("编辑"), body)
         self.edit_button.clicked.connect(
             lambda: self.need and self.editRequested.emit(self.need["id"]))
+        self.match_button = QPushButton(self.tr("推荐专家"), body)
+        self.match_button.setToolTip(self.tr("按专业、空闲日子等排序的专家，可一键指派"))
+        self.match_button.clicked.connect(lambda: self.need and self.open_match())
         self.action_buttons: dict[str, QPushButton] = {}
         self.info = QFormLayout()
         self.info.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -213,6 +216,7 @@ class NeedDetail(QScrollArea):
         for widget in self.content:
             widget.setVisible(on)
         self.edit_button.setVisible(on)
+        self.match_button.setVisible(on)
         for i in range(self.info.rowCount()):
             self.info.setRowVisible(i, on)
 
@@ -288,7 +292,7 @@ class NeedDetail(QScrollArea):
         while self.actions_row.count():
             item = self.actions_row.takeAt(0)
             widget = item.widget()
-            if widget is not None and widget is not self.edit_button:
+            if widget is not None and widget not in (self.edit_button, self.match_button):
                 widget.deleteLater()
         self.action_buttons = {}
         for t in d["transitions"]:
@@ -302,9 +306,24 @@ class NeedDetail(QScrollArea):
             done = muted(self.tr("该需求已办结，没有可进行的操作。"), self.widget())
             self.actions_row.addWidget(done)
         self.actions_row.addStretch(1)
+        self.actions_row.addWidget(self.match_button)
+        self.match_button.setEnabled(not d["deleted"] and d["status"] in ("reviewed", "matched",
+                                                                           "served"))
         self.actions_row.addWidget(self.edit_button)
         editable = not d["deleted"] and d["status"] not in ("rejected", "withdrawn")
         self.edit_button.setEnabled(editable)
+
+    def open_match(self) -> QDialog | None:
+        """推荐专家 for the need shown (ui/match_panel.py), in its own window."""
+        if self.need is None:
+            return None
+        from ui.match_panel import MatchDialog
+
+        dialog = MatchDialog(self.ctx, self.need["id"], self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.match_dialog = dialog
+        dialog.show()
+        return dialog
 
     def run_action(self, transition: dict[str, Any]) -> QDialog | None:
         """One click moves the need; a move that needs a reason asks for it first."""
