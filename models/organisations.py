@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, RecordMixin, SoftDeleteMixin
+from models.dispatches import Dispatch
 from models.experts import Expert
 from models.fields import Field
 from models.units import Unit
@@ -168,3 +169,5 @@ class Activity(RecordMixin, SoftDeleteMixin, Base):
 
     team: Mapped[Team | None] = relationship()
     experts: Mapped[list[Expert]] = relationship(secondary=activity_expert, order_by=Expert.code)
+    dispatches: Mapped[list[Dispatch]] = relationship(secondary=activity_dispatch,
+                                                      order_by=Dispatch.start_date)

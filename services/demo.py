@@ -17,9 +17,12 @@ a bureau's real ones.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import random
+import struct
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,9 +47,11 @@ from models import (
     Unit,
     Village,
 )
+from models.funds import Budget, Expense, TalentCard
 from services import dispatches, experts, needs, places, units
 from services.database import Database
 from services.errors import ServiceError
+from services.outcomes import agreements, attachments, organisations, publicity, records
 from services.uow import UnitOfWork
 from services.validation import id_number_check_char
 
@@ -1267,6 +1272,309 @@ class _Writer:
 
 
 # ---------------------------------------------------------------------------------------------
+# A year of outcomes for the dispatches that took place
+
+# 劳务/咨询费 per day by title (元): the demo office's own rule of thumb.
+_FEE_PER_DAY = {"正高级": 1000, "副高级": 800, "中级": 500, "初级": 300, "无": 300}
+_BOARD_PER_DAY = 260  # 食宿费 per day (元)
+_OVER_STANDARD = 2  # dispatches whose fee is deliberately paid above the standard
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int], stripes: int) -> bytes:
+    """A small valid PNG (solid colour with a few darker stripes): a stand-in photo that costs
+    no time to make."""
+    dark = bytes(max(0, c - 60) for c in rgb)
+    light = bytes(rgb)
+    rows = b"".join(
+        b"\x00" + b"".join(dark if (x // 8 + y // 8 + stripes) % 5 == 0 else light
+                           for x in range(width))
+        for y in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
+
+
+class _OutcomeWriter:
+    """Service records, receipts, attachments, organisations, activities, agreements,
+    publicity, budgets, expenses and talent cards for the completed dispatches of a written
+    plan. A random generator of its own (seeded from the demo's seed) keeps the county before
+    it exactly as it was."""
+
+    def __init__(self, database: Database, plan: _Plan, data: dict[str, Any], seed: int,
+                 year: int, as_of: date) -> None:
+        self.database = database
+        self.plan = plan
+        self.d = data["outcomes"]
+        self.needs_data = data["needs"]
+        self.county = data["places"]["county"]["name"]
+        self.rng = random.Random(f"outcomes-{seed}")
+        self.year = year
+        self.as_of = as_of
+        self.category = {topic: cat for cat, topics in self.d["categories"].items()
+                         for topic in topics}
+        self.done = [d for d in sorted(plan.dispatches, key=lambda d: (d.start, d.need, d.expert))
+                     if d.id and D.COMPLETED in d.path]
+
+    def topic(self, d: _DispatchPlan) -> str:
+        return self.plan.needs[d.need].template["field"].split("›")[0]
+
+    def write(self) -> None:
+        with self.database.unit_of_work(DEMO_ACTOR) as uow:
+            s = uow.session
+            # Held for the transaction, so the services' lookups by id need no query.
+            held = [*s.scalars(select(Dispatch)), *s.scalars(select(Need)),
+                    *s.scalars(select(Expert)), *s.scalars(select(Unit))]
+            recorded = self.records(s)
+            self.attach(s, recorded)
+            teams = self.organisations(s)
+            activities = self.activities(s)
+            self.agreements_and_publicity(s, activities)
+            self.funds(s, teams, activities)
+            self.cards(s)
+            uow.commit()
+            held.clear()
+
+    # -- service records and receipts ------------------------------------------------------------
+
+    def records(self, s: Session) -> list[_DispatchPlan]:
+        r = self.rng
+        recorded = []
+        for d in self.done:
+            if r.random() < 0.04:
+                continue  # the expert's report has not come in yet
+            need = self.plan.needs[d.need]
+            topic = self.topic(d)
+            cat = self.category.get(topic, "产业")
+            f = self.d["figures"][cat]
+            days = (d.end - d.start).days + 1
+            trainings = r.randint(1, 2) * days if r.random() < 0.9 else 0
+            people = r.randint(*f["trained_per_day"]) * days if trainings else 0
+            problems = [p.format(topic=topic) for p in r.sample(
+                self.d["problems"][cat], min(len(self.d["problems"][cat]),
+                                             r.randint(*f["problems"]) + (days > 1)))]
+            solved = len(problems) + (r.randint(0, 2) if r.random() < 0.2 else 0)
+            low, high = f["benefit"]
+            benefit = round(r.randint(low, high) * days, -3) if high else 0
+            beneficiaries = max(people, min(need.beneficiaries * 3, r.randint(*f["beneficiaries"])))
+            received = None
+            signer = ""
+            if r.random() < 0.85:
+                received = min(self.as_of, d.end + timedelta(days=r.randint(2, 20)))
+                unit = self.plan.units[need.unit]
+                signer = unit.contact
+            values: dict[str, Any] = {
+                "actual_start": d.start, "actual_end": d.end, "days_served": days,
+                "trainings": trainings, "people_trained": people, "problems_solved": solved,
+                "problem_list": problems, "beneficiaries": beneficiaries,
+                "economic_benefit": benefit,
+                "satisfaction": r.choices((5, 4, 3), weights=(60, 32, 8))[0],
+                "feedback": r.choice(self.d["feedback"]),
+                "suggestions": r.choice(self.d["suggestions"]).format(topic=topic)
+                if r.random() < 0.6 else "",
+                "summary": r.choice(self.d["summaries"]).format(
+                    topic=topic, problems=solved, people=people) if r.random() < 0.7 else "",
+                "receipt_received_on": received, "receipt_signed_by": signer,
+            }
+            records.save_record(s, d.id, values, today=self.as_of)
+            recorded.append(d)
+        return recorded
+
+    def attach(self, s: Session, recorded: list[_DispatchPlan]) -> None:
+        """A few photos and sign-in sheets: enough to show, cheap to make."""
+        r = self.rng
+        for i, d in enumerate(r.sample(recorded, min(6, len(recorded)))):
+            code = s.get(Dispatch, d.id).code
+            colour = (r.randint(90, 200), r.randint(120, 220), r.randint(60, 160))
+            attachments.add_attachment_bytes(s, d.id, f"{code}-现场照片.png",
+                                             _png(48, 32, colour, i), "照片", "服务现场")
+            if i % 2 == 0:
+                expert = self.plan.experts[d.expert].name
+                sheet = (f"{code} 培训签到表\n专家：{expert}\n日期：{d.start.isoformat()}\n"
+                         + "".join(f"{k + 1}. {self.signer_name(d.expert + k + 1)}\n"
+                                   for k in range(r.randint(5, 12))))
+                attachments.add_attachment_bytes(s, d.id, f"{code}-签到表.txt",
+                                                 sheet.encode("utf-8"), "签到表")
+
+    def signer_name(self, i: int) -> str:
+        """A name on a sign-in sheet: a surname from the expert list and 某某 (the demo
+        makes up no trainees)."""
+        return self.plan.experts[i % len(self.plan.experts)].name[:1] + "某某"
+
+    # -- teams, bases, workstations ---------------------------------------------------------------
+
+    def served_by_topic(self, topics: list[str]) -> list[_DispatchPlan]:
+        return [d for d in self.done if self.topic(d) in topics]
+
+    def organisations(self, s: Session) -> list[tuple[int, tuple[int, int]]]:
+        r = self.rng
+        teams: list[tuple[int, tuple[int, int]]] = []
+        for t in self.d["teams"]:
+            served = self.served_by_topic(t["topics"])
+            counts = Counter(d.expert for d in served)
+            members = [xi for xi, _ in counts.most_common(r.randint(4, 7))]
+            if len(members) < 2:
+                continue
+            lead = max(members, key=lambda xi: (TITLE_RANK[self.plan.experts[xi].title],
+                                                counts[xi]))
+            team = organisations.create_team(s, {
+                "name": t["name"], "kind": t["kind"], "focus": t["focus"],
+                "lead_expert_id": self.plan.experts[lead].id,
+                "members": [self.plan.experts[xi].id for xi in members],
+                "focus_field": t["topics"][0], "formed_on": date(self.year - 1, 3, 1)})
+            teams.append((team.id, tuple(t["budget"])))
+        for b in self.d["bases"]:
+            served = self.served_by_topic(b["topics"])
+            by_unit = Counter(self.plan.needs[d.need].unit for d in served)
+            if not by_unit:
+                continue
+            ui = by_unit.most_common(1)[0][0]
+            experts = sorted({d.expert for d in served if self.plan.needs[d.need].unit == ui})
+            unit = self.plan.units[ui]
+            base = organisations.create_base(s, {
+                "name": b["name"].format(unit=unit.name), "level": b["level"],
+                "host_unit_id": unit.id, "established_on": date(self.year - 2, 6, 1),
+                "experts": [self.plan.experts[xi].id for xi in experts]})
+            organisations.evaluate_base(s, base.id, self.year - 1, r.choice(("优秀", "良好")))
+        pairs = Counter((d.expert, self.plan.needs[d.need].unit) for d in self.done)
+        used: set[int] = set()
+        made = 0
+        for (xi, ui), _n in pairs.most_common():
+            if made == 3:
+                break
+            if xi in used or self.plan.experts[xi].employer_unit == ui:
+                continue
+            used.add(xi)
+            x, unit = self.plan.experts[xi], self.plan.units[ui]
+            start = date(self.year - 1, r.choice((3, 6, 9)), 1)
+            ws = organisations.create_workstation(s, {
+                "name": f"{x.name}专家基层科研工作站", "expert_id": x.id, "host_unit_id": unit.id,
+                "start_date": start, "end_date": start.replace(year=start.year + 3) - timedelta(1)})
+            for _ in range(r.randint(4, 8)):
+                day = date(self.year, 1, 1) + timedelta(days=r.randrange(
+                    max(1, (self.as_of - date(self.year, 1, 1)).days)))
+                organisations.add_log(s, ws.id, day, r.randint(1, 3),
+                                      r.choice(self.d["workstation_notes"]))
+            made += 1
+        return teams
+
+    # -- activities, agreements, publicity ----------------------------------------------------------
+
+    def activities(self, s: Session) -> list[int]:
+        made: list[int] = []
+        taken: set[int] = set()
+        spans: list[tuple[date, date]] = []
+        for a in self.d["activities"]:
+            best: tuple[int, date] | None = None
+            free = [o.start.toordinal() for o in self.done if o.id not in taken]  # sorted
+            for start in sorted({d.start for d in self.done}):
+                end = start + timedelta(days=a["days"] - 1)
+                if any(lo <= end and start <= hi for lo, hi in spans):
+                    continue
+                n = (bisect.bisect_right(free, end.toordinal())
+                     - bisect.bisect_left(free, start.toordinal()))
+                if best is None or n > best[0]:
+                    best = (n, start)
+            if best is None or best[0] < 3:
+                continue
+            start = best[1]
+            end = start + timedelta(days=a["days"] - 1)
+            linked = [o for o in self.done if start <= o.start <= end and o.id not in taken][:8]
+            towns = sorted({self.plan.townships[self.plan.units[self.plan.needs[o.need].unit]
+                                                .township].name for o in linked})
+            activity = organisations.create_activity(s, {
+                "name": a["name"].format(year=self.year, county=self.county), "kind": a["kind"],
+                "start_date": start, "end_date": end, "places": "、".join(towns),
+                "organiser": a["organiser"], "dispatches": [o.id for o in linked]})
+            taken.update(o.id for o in linked)
+            spans.append((start, end))
+            made.append(activity.id)
+        return made
+
+    def agreements_and_publicity(self, s: Session, activities: list[int]) -> None:
+        r = self.rng
+        outlets, headlines = self.needs_data["outlets"], self.needs_data["headlines"]
+        for d in self.done:
+            need = self.plan.needs[d.need]
+            first = next((o for o in need.dispatches if o.id and not o.reason), None)
+            if first is not d:
+                continue  # one agreement / report per need, through its first expert
+            steps = {status: day for status, day, _ in need.steps}
+            if S.CONTRACTED in steps:
+                signed = steps[S.CONTRACTED]
+                agreements.create_agreement(s, {
+                    "dispatch_id": d.id, "role": r.choice(("特聘专家", "特聘专家", "技术顾问",
+                                                           "产业顾问")),
+                    "signed_on": signed,
+                    "end_date": signed.replace(year=signed.year + r.choice((2, 3)))
+                    - timedelta(days=1)})
+            if S.PUBLICISED in steps:
+                publicity.create_publicity(s, {
+                    "dispatch_id": d.id, "outlet": r.choice(outlets),
+                    "published_on": steps[S.PUBLICISED], "title": r.choice(headlines)})
+        for activity_id in activities:
+            activity = organisations.get_activity(s, activity_id)
+            publicity.create_publicity(s, {
+                "activity_id": activity_id, "outlet": r.choice(outlets),
+                "published_on": min(self.as_of, activity.end_date + timedelta(days=2)),
+                "title": r.choice(self.d["activity_headlines"]).format(
+                    name=activity.name, places=activity.places.split("、")[0])})
+
+    # -- budgets, expenses, talent cards ------------------------------------------------------------
+
+    def funds(self, s: Session, teams: list[tuple[int, tuple[int, int]]],
+              activities: list[int]) -> None:
+        r = self.rng
+        rows: list[Any] = [Budget(year=self.year, amount_fen=800_000_00,
+                                  note=f"{self.year}年专家服务基层专项经费")]
+        for team_id, (low, high) in teams:
+            rows.append(Budget(year=self.year, team_id=team_id,
+                               amount_fen=round(r.randint(low, high), -4) * 100,
+                               note="服务团年度工作经费"))
+        if activities:
+            rows.append(Budget(year=self.year, activity_id=activities[0], amount_fen=60_000_00,
+                               note="院士专家基层行活动经费"))
+        over = set(r.sample(range(len(self.done)), min(_OVER_STANDARD, len(self.done))))
+        for i, d in enumerate(self.done):
+            x = self.plan.experts[d.expert]
+            days = (d.end - d.start).days + 1
+            paid = d.end + timedelta(days=r.randint(3, 15))
+            paid = min(paid, self.as_of)
+            fee = _FEE_PER_DAY[x.title] * days * (3 if i in over else 1)
+            amounts = {"交通费": r.randrange(80, 480, 10), "食宿费": _BOARD_PER_DAY * days,
+                       "劳务/咨询费": fee}
+            if r.random() < 0.3:
+                amounts["资料费"] = r.randrange(100, 500, 50)
+            for category, amount in amounts.items():
+                rows.append(Expense(dispatch_id=d.id, category=category, amount_fen=amount * 100,
+                                    spent_on=paid, year=paid.year, payee=x.name,
+                                    note="超标准支付，待说明" if category == "劳务/咨询费"
+                                    and i in over else ""))
+        s.add_all(rows)
+        s.flush()
+
+    def cards(self, s: Session) -> None:
+        r = self.rng
+        days = Counter()
+        for d in self.done:
+            days[d.expert] += (d.end - d.start).days + 1
+        prefix = self.d["card_prefix"]
+        for n, (xi, _served) in enumerate(days.most_common(6), start=1):
+            if n <= 2:  # issued two years ago: about to expire
+                issued = self.as_of - timedelta(days=730 - r.randint(10, 40))
+            else:
+                issued = self.as_of - timedelta(days=r.randint(30, 300))
+            s.add(TalentCard(number=f"{prefix}-{issued.year}-{n:04d}", kind="惠才卡",
+                             expert_id=self.plan.experts[xi].id, issued_on=issued,
+                             valid_until=issued + timedelta(days=730)))
+        s.flush()
+
+
+# ---------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -1318,8 +1626,18 @@ def create_demo(
     as_of = min(today, date(year, 12, 31))
     plan = _Planner(data, fields, rng, year, as_of).plan()
     people = data["people"]
-    _Writer(database, plan, rng, progress, people["bureau_staff"],
+    last = [0, 0]
+
+    def relay(done: int, total: int, text: str) -> None:
+        last[:] = [done, total]
+        if progress is not None:
+            progress(done, total, text)
+
+    _Writer(database, plan, rng, relay, people["bureau_staff"],
             data["needs"]["event_hours"]).write()
+    if progress is not None:
+        progress(last[1], last[1], "服务成效")
+    _OutcomeWriter(database, plan, data, seed, year, as_of).write()
 
     with database.session() as session:
         need_statuses = Counter(
