@@ -358,8 +358,10 @@ def startup_check(db: str | None = None, *, daily: bool = True,
     is damaged, say so and name the newest whole backup; else take today's backup once."""
     url = paths.resolve_database_url(db)
     path = paths.sqlite_path(url)
-    if path is None or not path.exists():
-        return StartupCheck(path, True)  # a server database, or a new file: nothing to check
+    if path is None or not path.is_file():
+        # A server database or a new file: nothing to check. Not a file at all (a folder):
+        # opening it says so in its own words.
+        return StartupCheck(path, True)
     report = check_integrity(path)
     if not report.ok:
         candidate = newest_good_backup(path)
@@ -380,7 +382,7 @@ def startup_check(db: str | None = None, *, daily: bool = True,
     return result
 
 
-def restore_backup(db_path: Path, backup_path: Path) -> RestoreResult:
+def restore_backup(db_path: Path, backup_path: Path, *, role: str | None = None) -> RestoreResult:
     """Put ``backup_path`` back as the database ``db_path``.
 
     The backup is checked first (whole, a database of this program, not from a newer
@@ -390,8 +392,11 @@ def restore_backup(db_path: Path, backup_path: Path) -> RestoreResult:
     """
     from alembic.script import ScriptDirectory
 
+    from services import auth
     from services.database import alembic_config
 
+    # ``role``: the logged-in user's (Database.user.role); None is the local administrator.
+    auth.require_role(role, "管理员", "恢复备份")
     db_path, backup_path = Path(db_path), Path(backup_path)
     report = check_integrity(backup_path)
     if not report.ok:

@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self.database: Database | None = None
         self.ctx: AppContext | None = None
         self._owns_database = False
+        self._db_argument: str | None = None
+        self.startup_check: Any = None
         self._open_after_paint: tuple[str | None] | None = None
         self.specs: list[PageSpec] = []
         self.pages: dict[str, QWidget] = {}
@@ -124,18 +126,40 @@ class MainWindow(QMainWindow):
             self._open_after_paint = None
             QTimer.singleShot(0, lambda: self.open_database_async(db))
 
-    def open_database_async(self, db: str | None) -> None:
-        """Open (create, upgrade) the database on a worker; the window stays responsive."""
-        self._ensure_chrome()
+    def open_database_async(self, db: str | None, *, check: bool = True) -> None:
+        """Open (create, upgrade) the database on a worker; the window stays responsive.
 
-        def work(_control: TaskControl) -> Database:
+        ``check``: first the start-up check of services/backup.py, on the same worker: a
+        database failing ``PRAGMA integrity_check`` is not opened — the window offers the
+        newest good backup instead (``_offer_restore``); a whole one gets today's automatic
+        backup (once a day)."""
+        self._ensure_chrome()
+        self._db_argument = db
+
+        def work(_control: TaskControl) -> tuple[Any, ...]:
             from services.database import open_database
 
-            return open_database(db)
+            startup = None
+            if check:
+                from services import backup
 
-        def done(database: Database) -> None:
+                startup = backup.startup_check(db)
+                if not startup.ok:
+                    return ("damaged", startup)
+            return ("open", open_database(db), startup)
+
+        def done(found: tuple[Any, ...]) -> None:
+            if found[0] == "damaged":
+                self._offer_restore(db, found[1])
+                return
+            _, database, startup = found
             self._owns_database = True
             self.attach_database(database)
+            self.startup_check = startup
+            if startup is not None and startup.message:
+                self.statusBar().showMessage(startup.message, 30_000)
+            elif startup is not None and startup.daily is not None:
+                self.statusBar().showMessage(self.tr("已完成今天的自动备份。"), 8000)
 
         def failed(exc: Exception) -> bool:
             from services.errors import ServiceError
@@ -154,13 +178,17 @@ class MainWindow(QMainWindow):
 
         Qt = QtCore.Qt
         self._ensure_chrome()
+        from ui.login_dialog import page_allowed, sign_in
+
+        if not sign_in(self, database):  # login, when the database asks for it (issue 11)
+            return
         self.database = database
         self.ctx = AppContext(database, self.tasks, self.state, self)
         self.ctx.navigate.connect(self.show_page)
         self.db_label.setText(self.tr("数据库：{0}").format(database.display_name))
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.db_label.setToolTip(database.url)
-        self.specs = load_pages()
+        self.specs = [s for s in load_pages() if page_allowed(database, s.key)]
         self.nav.blockSignals(True)
         self.nav.clear()
         for spec in self.specs:
@@ -244,6 +272,7 @@ class MainWindow(QMainWindow):
                                          QtGui.QKeySequence.StandardKey.New))
         file_menu.addAction(self._action(self.tr("刷新(&R)"), lambda: self._call_page("refresh"),
                                          QtGui.QKeySequence.StandardKey.Refresh))
+        self._build_exchange_menu(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self._action(self.tr("退出(&X)"), self.close,
                                          QtGui.QKeySequence.StandardKey.Quit))
@@ -253,8 +282,211 @@ class MainWindow(QMainWindow):
                                          QtGui.QKeySequence.StandardKey.Find))
         self.view_menu = bar.addMenu(self.tr("视图(&V)"))
         help_menu = bar.addMenu(self.tr("帮助(&H)"))
+        help_menu.addAction(self._action(self.tr("使用说明(&U)"), self.show_help,
+                                         "F1"))
+        help_menu.addSeparator()
         help_menu.addAction(self._action(self.tr("关于(&A)"), self.show_about))
         help_menu.addAction(self._action(self.tr("关于 Qt"), QtWidgets.QApplication.aboutQt))
+
+    # -- 文件 menu: Excel, 数据报送, backups (issue 7) -------------------------------------------
+
+    def _build_exchange_menu(self, menu: Any) -> None:
+        """从Excel导入…, 导出当前列表…, templates, 数据报送, 备份到…, 从备份恢复…"""
+        menu.addSeparator()
+        menu.addAction(self._action(self.tr("从Excel导入(&I)…"), self.open_import_wizard))
+        menu.addAction(self._action(self.tr("导出当前列表到Excel(&E)…"), self.export_current))
+        templates = menu.addMenu(self.tr("保存空白导入模板"))
+        for kind, label in (("needs", "需求"), ("experts", "专家"), ("units", "需求单位")):
+            templates.addAction(self._action(self.tr("{0}导入模板…").format(label),
+                                             lambda _c=False, k=kind: self.save_template(k)))
+        report = menu.addMenu(self.tr("数据报送"))
+        report.addAction(self._action(self.tr("导出数据报送包…"), self.export_package))
+        report.addAction(self._action(self.tr("导入数据报送包…"), self.import_package))
+        menu.addSeparator()
+        menu.addAction(self._action(self.tr("备份到(&B)…"), self.backup_to))
+        menu.addAction(self._action(self.tr("从备份恢复…"), self.open_restore_dialog))
+
+    def _exchange_kind(self) -> str:
+        key = self.current_key
+        return key if key in ("needs", "experts", "units") else "needs"
+
+    def open_import_wizard(self, kind: str | None = None) -> QWidget | None:
+        if self.ctx is None:
+            return None
+        from ui.export_dialog import open_import_wizard
+
+        return open_import_wizard(self.ctx, kind or self._exchange_kind(), self)
+
+    def export_current(self) -> QWidget | None:
+        """The current list page's export (its filter and selection)."""
+        page = self.current_page()
+        action = getattr(page, "export_action", None)
+        if action is None:
+            from ui import messages
+
+            self.last_message = messages.inform(
+                self, self.tr("请先打开要导出的清单（需求清单、专家库或需求单位）。"))
+            return None
+        action.trigger()
+        return getattr(page, "export_dialog", None)
+
+    def save_template(self, kind: str, path: str | None = None) -> Any:
+        if self.ctx is None:
+            return None
+        from ui.export_dialog import save_template
+
+        return save_template(self.ctx, kind, self, path)
+
+    def export_package(self) -> QWidget | None:
+        if self.ctx is None:
+            return None
+        from ui.export_dialog import PackageExportDialog, open_dialog
+
+        return open_dialog(self.ctx, PackageExportDialog, "package_dialog")
+
+    def import_package(self, path: str | None = None) -> QWidget | None:
+        if self.ctx is None:
+            return None
+        from ui.export_dialog import PackageImportDialog, open_dialog
+
+        return open_dialog(self.ctx, PackageImportDialog, "package_dialog", path=path)
+
+    def backup_to(self, folder: str | None = None) -> Any:
+        if self.database is None:
+            return None
+        from ui.backup_dialogs import backup_to
+
+        return backup_to(self, folder if isinstance(folder, str) else None)
+
+    def open_restore_dialog(self) -> QWidget | None:
+        if self.database is None:
+            return None
+        from ui.backup_dialogs import RestoreDialog
+
+        dialog = RestoreDialog(self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.restore_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def restore_database(self, backup_path: str, *, on_done: Any = None) -> None:
+        """Put a backup in place of the open database and reopen it: the screens are closed,
+        the current file is kept as a 恢复前 backup (services/backup.py), the backup is copied
+        in, and the database opens again. If the restore fails, the unchanged database opens
+        again and the reason is shown."""
+        from pathlib import Path
+
+        from services import paths
+
+        if self.database is None:
+            return
+        url = self.database.url
+        target = paths.sqlite_path(url)
+        if target is None:
+            return
+        # Whoever is signed in must be allowed to restore (services/backup.py checks).
+        role = getattr(getattr(self.database, "user", None), "role", None)
+        self._detach_database(self.tr("正在从备份恢复数据库…"))
+        QTimer.singleShot(0, lambda: self._restore_file(target, Path(backup_path), url,
+                                                        on_done, role))
+
+    def _restore_file(self, target: Any, source: Any, reopen: str | None, on_done: Any,
+                      role: str | None = None) -> None:
+        def work(_control: TaskControl) -> Any:
+            from services import backup
+
+            return backup.restore_backup(target, source, role=role)
+
+        def done(result: Any) -> None:
+            from ui import messages
+
+            self.start_label.setText(self.tr("正在打开恢复后的数据库…"))
+            self.open_database_async(reopen, check=False)
+            self.last_message = messages.inform(self, result.summary)
+            if on_done is not None:
+                on_done(result)
+
+        def failed(_exc: Exception) -> bool:
+            self.open_database_async(reopen, check=False)  # the database as it was
+            return False  # shown as a message
+
+        self.tasks.run(work, on_done=done, on_error=failed, owner=self, progress=True,
+                       label=self.tr("正在恢复数据库…"))
+
+    def _detach_database(self, text: str) -> None:
+        """Close the screens and the database (before a restore replaces the file)."""
+        self.save_state()
+        self.tasks.shutdown()
+        self._term_timer.stop()
+        for widget in list(self.pages.values()):
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.pages = {}
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        self.nav.blockSignals(False)
+        self.specs = []
+        if self.ctx is not None:
+            self.ctx.deleteLater()
+            self.ctx = None
+        if self.database is not None:
+            self.database.close()
+            self.database = None
+        self.db_label.setText("")
+        self.start_label.setText(text)
+        self.stack.setCurrentWidget(self.start_label)
+
+    def _offer_restore(self, db: str | None, check: Any) -> None:
+        """The database failed its start-up check: say so and offer the newest good backup
+        (ui/backup_dialogs.py), instead of opening it."""
+        from ui import backup_dialogs
+
+        self.start_label.setText(check.message)
+
+        def answered(answer: str) -> None:
+            if answer == backup_dialogs.RESTORE and check.candidate is not None:
+                self._restore_at_start(db, check, str(check.candidate.path))
+            elif answer == backup_dialogs.CHOOSE:
+                path = backup_dialogs.choose_backup_file(self)
+                if path:
+                    self._restore_at_start(db, check, path)
+                else:
+                    self._offer_restore(db, check)
+            else:
+                self.close()
+
+        self.startup_offer = backup_dialogs.offer_startup_restore(self, check, answered)
+
+    def _restore_at_start(self, db: str | None, check: Any, backup_path: str) -> None:
+        from pathlib import Path
+
+        from services.errors import ServiceError
+
+        self.start_label.setText(self.tr("正在从备份恢复数据库…"))
+
+        def work(_control: TaskControl) -> Any:
+            from services import backup
+
+            return backup.restore_backup(check.path, Path(backup_path))
+
+        def done(result: Any) -> None:
+            self.restored = result
+            self.statusBar().showMessage(result.summary, 30_000)
+            self.open_database_async(db)
+
+        def failed(exc: Exception) -> bool:
+            from ui import messages
+
+            if not isinstance(exc, ServiceError):
+                QTimer.singleShot(0, lambda: self._offer_restore(db, check))
+                return False  # a bug: shown as an internal error, then the offer again
+            box = messages.warn(self, exc.message)
+            box.finished.connect(lambda _r: self._offer_restore(db, check))
+            self.last_message = box
+            return True
+
+        self.tasks.run(work, on_done=done, on_error=failed, owner=self, progress=True,
+                       label=self.tr("正在恢复数据库…"))
 
     def _build_page_menu(self) -> None:
         self.view_menu.clear()
@@ -262,6 +494,16 @@ class MainWindow(QMainWindow):
             action = self._action(spec.title, lambda _c=False, k=spec.key: self.show_page(k),
                                   spec.shortcut or None)
             self.view_menu.addAction(action)
+
+    def show_help(self) -> QWidget:
+        """帮助 › 使用说明 (F1): the user guide of docs/, in its own window."""
+        from ui.help_dialog import HelpDialog
+
+        dialog = HelpDialog(self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.help_dialog = dialog
+        dialog.show()
+        return dialog
 
     def show_about(self) -> QWidget:
         from ui.about import AboutDialog

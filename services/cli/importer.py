@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map-place", action="append", default=[], metavar="表中地名=库中地名",
                    help="地名对应，如 --map-place 白云乡=白云镇、--map-place 白云镇/老寨=新寨村；"
                         "“=新建”表示确认新建。会被记住")
+    p.add_argument("--map-unit", action="append", default=[], metavar="表中单位=单位编号",
+                   help="需求单位对应，如 --map-unit 兴旺养殖场=DW-0012；“=新建”表示确认新建。会被记住")
     p.add_argument("--no-create", action="store_true",
                    help="库中没有的乡镇、村和单位不新建，相关行作为错误")
     p.add_argument("--report", metavar="文件", help="导入报告保存为（默认与导入文件同一文件夹）")
@@ -80,6 +82,8 @@ def run_import(args: argparse.Namespace) -> int:
         columns={h: _column_key(args.kind, k) for h, k in _pairs(args.map, "--map")},
         places={_place_key(a): b or mappings.NEW for a, b in _pairs(args.map_place,
                                                                    "--map-place")},
+        units={a: mappings.NEW if b in ("", mappings.NEW) else b.upper()
+               for a, b in _pairs(args.map_unit, "--map-unit")},
         create_places=not args.no_create,
         create_units=not args.no_create,
         report=Path(args.report) if args.report else None,
@@ -122,4 +126,9 @@ def run_import(args: argparse.Namespace) -> int:
         print("这是预览，数据库未作改动。去掉 --dry-run 即可导入。")
     if result.report_path:
         print(f"导入报告：{result.report_path}")
+    if result.report_error:
+        print(f"导入报告未能保存：{result.report_error}")
+    for unit in result.units:
+        if unit.action == "map":
+            print(f"单位：{unit.text}")
     return result.exit_code

@@ -40,6 +40,7 @@ from services.dispatches import STATUS_LABELS as DISPATCH_LABELS
 from services.exchange import xlsx
 from services.exchange.schema import Kind
 from services.exchange.schema import kind as kind_of
+from services.privacy import mask_id_number, mask_phone, require_reveal_role
 from services.uow import default_actor
 
 Progress = Callable[[int, int, str], None]
@@ -57,25 +58,6 @@ class ExportResult:
     def summary(self) -> str:
         how = "身份证号和电话已遮盖" if self.masked else "含完整身份证号和电话"
         return f"已导出 {self.count} 条到“{self.path}”（{how}）。"
-
-
-def mask_id_number(value: str) -> str:
-    if not value:
-        return ""
-    return value[:6] + "*" * max(len(value) - 10, 2) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """Keep what identifies the line for a person who knows it, hide what would let a
-    stranger call: 138****5678, 0851-****0001."""
-    if not value:
-        return ""
-    digits = [i for i, ch in enumerate(value) if ch.isdigit()]
-    if len(digits) <= 7:
-        return value
-    keep_head = 3 if value.startswith("1") else value.find("-") + 1 or 4
-    hidden = {i for i in digits if i >= keep_head and i < digits[-4]}
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
 
 
 def _field_paths(session: Session) -> dict[int, str]:
@@ -198,6 +180,8 @@ def export_list(
     entry to ``session``: commit the unit of work afterwards. ``description`` says which
     filter was used (kept in the file and the audit trail)."""
     spec = kind_of(kind)
+    if reveal_personal:
+        require_reveal_role(session, "导出完整的身份证号和电话")
     rows = list_rows(session, spec.name, ids, include_deleted)
     path = write_rows(spec, rows, Path(target), masked=not reveal_personal,
                       description=description, progress=progress)

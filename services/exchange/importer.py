@@ -104,7 +104,7 @@ class ImportOptions:
     column out), for this import and remembered after it. ``places``: place key (see
     mappings.township_key / village_key) → existing name, or mappings.NEW. ``create_places`` /
     ``create_units``: create places and units not yet in the database (else their rows are
-    refused). ``remember``: store ``columns`` and ``places`` when the import commits.
+    refused). ``remember``: store ``columns``, ``places`` and ``units`` when the import commits.
     ``report``: where to write the report workbook (default beside the file);
     ``write_report``: "errors" (only when some row was refused), "always" or "never".
     ``actor``: who imports (the audit trail); ``engine``: the file reader.
@@ -115,6 +115,7 @@ class ImportOptions:
     sheet: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     places: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
     create_places: bool = True
     create_units: bool = True
     remember: bool = True
@@ -180,6 +181,32 @@ class PlaceIssue:
 
 
 @dataclass
+class UnitIssue:
+    """A need's unit named in the file that is not (by that name) in the database.
+
+    ``name`` as written (the key of ``ImportOptions.units``); ``township`` where the file puts
+    it; ``rows`` where it appears; ``action`` "create" (``target`` the code it gets), "map"
+    (``target`` the code of the existing unit, ``target_name`` its name) or "refuse" (with
+    ``message``)."""
+
+    name: str
+    township: str
+    action: Literal["create", "map", "refuse"] = "create"
+    target: str = ""
+    target_name: str = ""
+    message: str = ""
+    rows: list[int] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if self.action == "map":
+            return f"单位“{self.name}”对应到已有的“{self.target_name}”（{self.target}）"
+        if self.action == "create":
+            return f"单位“{self.name}”不在库中，将新建"
+        return f"单位“{self.name}”无法使用：{self.message}"
+
+
+@dataclass
 class ImportResult:
     """What an import did, or (``dry_run``) would do.
 
@@ -187,7 +214,8 @@ class ImportResult:
     mapped; ``columns`` (header, key, Chinese column name) as recognised; ``unknown_headers``
     not imported; ``committed`` True when written; ``report_path`` the report workbook;
     ``timings`` seconds spent reading, validating and writing (wall clock; ``*_cpu`` the
-    processor time of this process).
+    processor time of this process); ``units`` the need units not found by name (created or
+    mapped); ``report_error`` why the report could not be saved (the import stands).
     """
 
     kind: str
@@ -206,6 +234,8 @@ class ImportResult:
     timings: dict[str, float] = field(default_factory=dict)
     source_headers: list[str] = field(default_factory=list)
     source_rows: dict[int, list[Any]] = field(default_factory=dict, repr=False)
+    units: list[UnitIssue] = field(default_factory=list)
+    report_error: str = ""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
@@ -239,6 +269,9 @@ class ImportResult:
                                                else p.name for p in created) + "。")
         if mapped:
             parts.append("地名对应：" + "；".join(p.text for p in mapped) + "。")
+        mapped_units = [u for u in self.units if u.action == "map"]
+        if mapped_units:
+            parts.append("单位对应：" + "；".join(u.text for u in mapped_units) + "。")
         if self.new_units:
             parts.append(f"新建需求单位 {len(self.new_units)} 家：" + "、".join(
                 self.new_units[:10]) + ("等。" if len(self.new_units) > 10 else "。"))
@@ -334,6 +367,7 @@ def _run(
             if options.remember:
                 mappings.remember_columns(session, kind.name, options.columns)
                 mappings.remember_places(session, importer.places.remembered_choices())
+                mappings.remember_units(session, importer.remembered_units())
             uow.commit()
         timings["write"] = time.perf_counter() - t_write
         timings["write_cpu"] = time.process_time() - cpu
@@ -348,6 +382,7 @@ def _run(
         rows=outcomes,
         places=importer.places.issue_list(),
         new_units=importer.new_unit_names(),
+        units=importer.unit_issues(),
         dry_run=not commit,
         committed=commit,
         policy=options.on_duplicate,
@@ -359,7 +394,12 @@ def _run(
         from services.exchange.report import default_report_path, write_report
 
         target = options.report or default_report_path(path)
-        result.report_path = write_report(result, target)
+        try:
+            result.report_path = write_report(result, target)
+        except ServiceError as exc:
+            # The import itself is done (or previewed): a report that cannot be saved (a
+            # read-only folder, the file open in Excel) must not make it look failed.
+            result.report_error = exc.message
     return result
 
 
@@ -371,9 +411,9 @@ def open_transaction(session: Session) -> None:
     would write, a failed import would half-write. A no-op UPDATE makes the driver send BEGIN
     first, so every savepoint nests inside the one transaction of the import.
     """
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("UPDATE setting SET key = key WHERE 0")
+    from models.dialect import begin_for_savepoint
+
+    begin_for_savepoint(session.connection())
 
 
 def _data_rows(
@@ -716,6 +756,12 @@ class _Importer:
     def new_unit_names(self) -> list[str]:
         return []
 
+    def unit_issues(self) -> list[UnitIssue]:
+        return []
+
+    def remembered_units(self) -> dict[str, str]:
+        return {}
+
     # --- duplicates and updates --------------------------------------------------------------
 
     @contextmanager
@@ -799,6 +845,8 @@ class _NeedImporter(_Importer):
             if unit.deleted_at is None:
                 self.units_by_name.setdefault(unit.name, []).append(unit)
         self.created_units: dict[tuple[str, int], Unit | str] = {}
+        self.unit_mapping = mappings.unit_map(self.session) | self.options.units
+        self.issues: dict[str, UnitIssue] = {}
         self.existing: dict[tuple[str, int], list[tuple[int, date | None]]] = {}
         self.statuses: dict[int, NeedStatus] = {}
         for nid, title, unit_id, start, status in self.session.execute(
@@ -812,8 +860,23 @@ class _NeedImporter(_Importer):
     def new_unit_names(self) -> list[str]:
         return [u.name for u in self.created_units.values() if isinstance(u, Unit)]
 
+    def unit_issues(self) -> list[UnitIssue]:
+        return list(self.issues.values())
+
+    def remembered_units(self) -> dict[str, str]:
+        """Only what the user chose explicitly, for units this file named."""
+        return {k: val for k, val in self.options.units.items() if k in self.issues}
+
+    def unit_issue(self, name: str, township: Township | None, row: int) -> UnitIssue:
+        issue = self.issues.get(name)
+        if issue is None:
+            issue = self.issues[name] = UnitIssue(name, township.name if township else "")
+        if row not in issue.rows:
+            issue.rows.append(row)
+        return issue
+
     def unit(self, data: dict[str, Any], township: Township | None,
-             village: Village | None) -> Unit:
+             village: Village | None, row: int = 0) -> Unit:
         key = v.normalize_text(data["unit"])
         upper = key.upper()
         if re.fullmatch(r"DW-\d{3,}", upper):
@@ -821,6 +884,14 @@ class _NeedImporter(_Importer):
             if unit is None or unit.deleted_at is not None:
                 raise ValidationError.single("unit", f"找不到需求单位“{key}”，或已被删除。")
             return unit
+        chosen = self.unit_mapping.get(key, "")
+        if chosen and chosen != mappings.NEW:
+            mapped = self.units_by_code.get(chosen.upper())
+            if mapped is not None and mapped.deleted_at is None:
+                issue = self.unit_issue(key, township, row)
+                issue.action, issue.target, issue.target_name = "map", mapped.code, mapped.name
+                return mapped
+            # The unit it was mapped to is gone: found by name or offered anew below.
         same = self.units_by_name.get(key, [])
         if len(same) > 1 and township is not None:
             same = [u for u in same if u.township_id == township.id] or same
@@ -830,15 +901,23 @@ class _NeedImporter(_Importer):
             codes = "、".join(u.code for u in same)
             raise ValidationError.single(
                 "unit", f"库中有 {len(same)} 个名为“{key}”的单位（{codes}），请填写单位编号。")
+        issue = self.unit_issue(key, township, row)
         if township is None:
-            raise ValidationError.single(
-                "unit", f"需求单位“{key}”不在库中；要新建它，请在本行填写乡镇。")
+            message = f"需求单位“{key}”不在库中；要新建它，请在本行填写乡镇。"
+            if not issue.target:  # no other row of the file creates it
+                issue.action, issue.message = "refuse", message
+            raise ValidationError.single("unit", message)
         ckey = (key, township.id)
         if ckey not in self.created_units:
             self.created_units[ckey] = self.create_unit(key, data, township, village)
         created = self.created_units[ckey]
         if isinstance(created, str):
+            if issue.action != "create" or not issue.target:
+                issue.action, issue.message = "refuse", created
             raise ValidationError.single("unit", created)
+        issue.action = "create"
+        issue.target = issue.target or created.code
+        issue.target_name = issue.target_name or created.name
         return created
 
     def create_unit(self, name: str, data: dict[str, Any], township: Township,
@@ -880,7 +959,7 @@ class _NeedImporter(_Importer):
             if existing_id is None:
                 self.foreign_code(code, outcome)
         if "unit" in data:
-            unit = self.unit(data, township, village)
+            unit = self.unit(data, township, village, outcome.row)
             service["unit_id"] = unit.id
         elif existing_id is None:
             raise ValidationError.single("unit", "请填写需求单位。")

@@ -7,6 +7,8 @@ Two settings (stored with the data, so they travel with the database):
 - ``exchange.place_map``: a place name in township files → the place in the database it means
   (``"township:白云乡" → "白云镇"``, ``"village:青山镇/老寨村" → "新寨村"``). The value
   ``NEW`` means: create it (the user confirmed it is a new place).
+- ``exchange.unit_map``: a unit name in need lists → the code of the unit in the database it
+  means (``"兴旺养殖场" → "DW-0012"``), or ``NEW``.
 
 Both are written only when an import commits, from the choices the user made for it.
 """
@@ -23,6 +25,7 @@ from services.exchange.schema import header_forms
 
 COLUMN_MAP = "exchange.column_map"
 PLACE_MAP = "exchange.place_map"
+UNIT_MAP = "exchange.unit_map"
 NEW = "新建"  # a place mapping meaning "create this place"
 
 
@@ -44,6 +47,9 @@ settings.define(COLUMN_MAP, "导入时记住的列对应", {}, lambda v: _dict_o
                 "导入 Excel 时手工指定的“表头 → 字段”对应，下次导入自动使用。", "导入导出")
 settings.define(PLACE_MAP, "导入时记住的地名对应", {}, lambda v: _dict_of_str(v, 1),
                 "导入时把表中的乡镇、村名对应到库中已有的地名（如乡改镇、村更名），下次自动使用。",
+                "导入导出")
+settings.define(UNIT_MAP, "导入时记住的单位对应", {}, lambda v: _dict_of_str(v, 1),
+                "导入需求时把表中的单位名称对应到库中已有的单位（按编号），下次自动使用。",
                 "导入导出")
 
 
@@ -71,6 +77,19 @@ def remember_columns(session: Session, kind: str, overrides: dict[str, str]) -> 
     current.update({header_forms(h)[0]: key for h, key in overrides.items()})
     if current != stored.get(kind):
         settings.set_value(session, COLUMN_MAP, stored | {kind: current})
+
+
+def unit_map(session: Session) -> dict[str, str]:
+    return dict(settings.get(session, UNIT_MAP))
+
+
+def remember_units(session: Session, overrides: dict[str, str]) -> None:
+    if not overrides:
+        return
+    stored = settings.get(session, UNIT_MAP)
+    merged = stored | overrides
+    if merged != stored:
+        settings.set_value(session, UNIT_MAP, merged)
 
 
 def remember_places(session: Session, overrides: dict[str, str]) -> None:

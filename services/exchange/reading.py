@@ -84,19 +84,28 @@ def open_book(path: str | Path, engine: Engine = DEFAULT_ENGINE) -> Book:
     is_zip = head.startswith(b"PK\x03\x04")
     is_ole = head.startswith(b"\xd0\xcf\x11\xe0")
     if is_zip or is_ole:
-        return _excel_book(path, engine if is_zip else "calamine")
+        return _excel_book(path, engine if is_zip else "calamine", "zip" if is_zip else "ole")
     if path.suffix.lower() in EXCEL_SUFFIXES:
         raise ReadError(f"“{path.name}”不是有效的 Excel 文件（可能已损坏，或只是改了扩展名）。")
     return _csv_book(path)
 
 
-def _excel_book(path: Path, engine: Engine) -> Book:
+# What python-calamine's ``from_path`` recognises by the extension, per container.
+_SUFFIXES_OF = {"zip": (".xlsx", ".xlsm", ".xlsb", ".xlam", ".ods"), "ole": (".xls", ".xla")}
+
+
+def _excel_book(path: Path, engine: Engine, container: str = "zip") -> Book:
     if engine == "openpyxl":
         return _openpyxl_book(path)
     from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        if path.suffix.lower() in _SUFFIXES_OF[container]:
+            workbook = CalamineWorkbook.from_path(str(path))
+        else:
+            # The extension lies (an .xls saved as .xlsx, WPS's .et, no extension): calamine
+            # picks the reader by the extension in from_path, by the content from a file object.
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except (CalamineError, OSError, ValueError) as exc:
         if isinstance(exc, PermissionError):
             raise ReadError(f"无法读取“{path.name}”：文件可能正被 Excel 或 WPS 打开。") from None

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyle
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QStyle, QWidget
 
 from services import experts
 from services import fields as fields_service
 from services.records import BulkResult, RowSet
 from services.search import SearchSpec
-from ui.context import EXPERT, FIELD
+from ui.context import EXPERT, FIELD, AppContext
+from ui.export_dialog import add_exchange_tools, export_selected_action
 from ui.pages import PageSpec
 from ui.pages.needs import field_filter
 from ui.record_forms import ExpertForm
@@ -36,6 +38,13 @@ class ExpertsPage(RecordListPage):
     state_key = "experts"
     search_placeholder = "搜索：姓名、拼音首字母、单位、专长、电话、身份证号片段"
     fallback_search = ("code", "name", "employer", "specialties", "phone")
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        add_exchange_tools(self, "experts")
+
+    def bulk_actions(self, ids: list[int]) -> list[QAction]:
+        return [export_selected_action(self, "experts", ids)]
 
     def make_columns(self) -> tuple[Column, ...]:
         return (

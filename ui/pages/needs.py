@@ -15,6 +15,7 @@ from services.search import SearchSpec, sort_key
 from services.workflow import NeedStatus
 from ui import messages
 from ui.context import FIELD, NEED, PLACE, UNIT, AppContext, Changes
+from ui.export_dialog import add_exchange_tools, export_selected_action
 from ui.need_detail import NeedDetail, ReasonDialog
 from ui.pages import PageSpec
 from ui.record_forms import NeedForm
@@ -87,6 +88,7 @@ class NeedsPage(RecordListPage):
                                         self._status_menu_at_button,
                                         self.tr("把选中的需求一起推进到下一步"))
         self.toolbar.insertWidget(4, self.status_button)
+        add_exchange_tools(self, "needs")
         self._selection_changed()
 
     def make_columns(self) -> tuple[Column, ...]:
@@ -189,7 +191,7 @@ class NeedsPage(RecordListPage):
                 entry["count"] += 1
         return sorted(counts.values(), key=lambda e: STATUS_ORDER[e["target"]])
 
-    def bulk_actions(self, ids: list[int]) -> list[QAction]:
+    def status_actions(self, ids: list[int]) -> list[QAction]:
         actions = []
         for t in self.transitions_for(ids):
             action = QAction(self.tr("{0}（→{1}，{2} 条可改）").format(
@@ -198,10 +200,13 @@ class NeedsPage(RecordListPage):
             actions.append(action)
         return actions
 
+    def bulk_actions(self, ids: list[int]) -> list[QAction]:
+        return [*self.status_actions(ids), export_selected_action(self, "needs", ids)]
+
     def _status_menu_at_button(self) -> None:
         ids = self.selected_ids()
         menu = QMenu(self)
-        for action in self.bulk_actions(ids):
+        for action in self.status_actions(ids):
             menu.addAction(action)
         if menu.isEmpty():
             menu.addAction(self.tr("选中的需求没有可进行的操作")).setEnabled(False)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyle
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QStyle, QWidget
 
 from services import units
 from services.records import BulkResult, RowSet
 from services.search import SearchSpec
-from ui.context import NEED, PLACE, UNIT
+from ui.context import NEED, PLACE, UNIT, AppContext
+from ui.export_dialog import add_exchange_tools, export_selected_action
 from ui.pages import PageSpec
 from ui.record_forms import UnitForm
 from ui.record_list import FilterDef, RecordListPage, choice_filter
@@ -25,6 +27,13 @@ class UnitsPage(RecordListPage):
     state_key = "units"
     search_placeholder = "搜索：单位名称、拼音首字母、联系人、电话、编号"
     fallback_search = ("code", "name", "contact_person", "phone", "township", "village")
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        add_exchange_tools(self, "units")
+
+    def bulk_actions(self, ids: list[int]) -> list[QAction]:
+        return [export_selected_action(self, "units", ids)]
 
     def make_columns(self) -> tuple[Column, ...]:
         return (
