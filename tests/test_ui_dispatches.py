@@ -148,3 +148,21 @@ def test_notification_texts_are_copied(qtbot: QtBot, db: Database, small: SmallC
     assert "陈林" in page.last_notice and "回执" in page.last_notice
     assert page.detail.confirm_button.isEnabled() is False  # already confirmed  # type: ignore[union-attr]
     window.close()  # type: ignore[attr-defined]
+
+
+def test_the_filtered_list_exports_to_excel(qtbot: QtBot, db: Database, small: SmallCounty,
+                                            tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    window, page = _page(qtbot, db, tmp_path)
+    assert page.filter_bar.select("state", "已确认")
+    page.export_action.trigger()  # 导入导出 › 导出到Excel…
+    dialog = page.export_dialog
+    target = tmp_path / "派遣.xlsx"
+    dialog.path.setText(str(target))
+    with qtbot.waitSignal(dialog.exported, timeout=20_000):
+        dialog.export_button.click()
+    wait_idle(qtbot, window)  # type: ignore[arg-type]
+    rows = list(load_workbook(target).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 2 and "PQ-2026-0002" in rows[1]
+    window.close()  # type: ignore[attr-defined]

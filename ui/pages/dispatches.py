@@ -34,6 +34,7 @@ from services.records import RowSet
 from services.search import SearchSpec
 from ui import messages
 from ui.context import EXPERT, NEED, UNIT, AppContext, Changes
+from ui.export_dialog import add_exchange_tools, export_selected_action
 from ui.pages import PageSpec
 from ui.pages.planning import RowsModel
 from ui.pdf_preview import PdfPreview
@@ -277,6 +278,7 @@ class DispatchesPage(RecordListPage):
                                             self.print_selected,
                                             self.tr("把选中的派遣单一次打印出来"))
         self.toolbar.insertWidget(0, self.print_many_button)
+        add_exchange_tools(self, "dispatches", importable=False)
         # A date range: dispatches with a day inside it.
         self.date_check = QCheckBox(self.tr("日期"), self)
         self.date_check.setToolTip(self.tr("只显示与这段日期有交集的派遣"))
@@ -403,7 +405,7 @@ class DispatchesPage(RecordListPage):
         save = QAction(self.tr("把选中的 {0} 份另存为 PDF…").format(count), self)
         save.setEnabled(count > 0)
         save.triggered.connect(lambda: self.save_pdf())
-        return [act, save]
+        return [act, save, export_selected_action(self, "dispatches", ids)]
 
     def _table_menu(self, position: Any) -> None:
         menu = QMenu(self)
