@@ -11,7 +11,7 @@ from reportlab.lib.colors import Color
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Dispatch, DispatchStatus, Need
+from models import Dispatch, DispatchStatus, Need, ServiceRecord
 from services.documents.common import place_of
 from services.documents.errors import DocumentError
 from services.documents.page import (
@@ -29,6 +29,7 @@ from services.documents.page import (
 from services.documents.text import date_range, mask_id_number, short_date
 from services.documents.typeset import Cell, Style, draw_row, layout_row
 from services.experts import get_expert
+from services.outcomes.ledger import counted_days
 
 HEAD = Style("hei", SIZE_S4, leading=SIZE_S4 * 1.35, align="center")
 CELL = Style("fangsong", SIZE_S4, leading=SIZE_S4 * 1.35, align="justify")
@@ -89,12 +90,18 @@ def certificate_data(session: Session, expert_key: int | str, office: Office, *,
     items = []
     townships: list[str] = []
     fields: list[str] = []
+    served = dict(session.execute(
+        select(ServiceRecord.dispatch_id, ServiceRecord.days_served)
+        .where(ServiceRecord.dispatch_id.in_([d.id for d in dispatches]))).all())
     for d in dispatches:
         need = d.need
-        # Only the days inside the period count when a visit straddles its edge.
+        # Only the days inside the period count when a visit straddles its edge; the days
+        # are the expert ledger's (the service record's when it gives them).
         s = max(d.start_date, start) if start else d.start_date
         e = min(d.end_date, end) if end else d.end_date
-        items.append(ServiceItem(d.code, s, e, (e - s).days + 1,
+        items.append(ServiceItem(d.code, s, e,
+                                 counted_days(served.get(d.id), d.start_date, d.end_date,
+                                              start, end),
                                  f"{place_of(need)}{need.unit.name}", need.title))
         if need.township.name not in townships:
             townships.append(need.township.name)

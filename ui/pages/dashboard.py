@@ -1,8 +1,11 @@
-"""工作台: where the needs stand in the seven steps (each a click away from the list behind
-it), the size of the expert pool and of the county, and the latest steps taken."""
+"""工作台: this year's figures (each a click away from exactly the records behind it, the
+statistics service's own numbers), where the needs stand in the seven steps and by township,
+the crop phases coming into season with the needs that wait for them, the experts' workload,
+small QPainter charts, and the latest steps taken. Everything loads off the GUI thread."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -22,9 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from services import overview, workflow
+from services import statistics as st
 from services.workflow import NeedStatus
+from ui.charts import COLOURS, BarChart, LineChart
 from ui.context import AppContext, Changes
 from ui.pages import Page, PageSpec
+from ui.pages.reports import DrillDownDialog, RowsModel, table_view
 from ui.tasks import TaskControl
 from ui.widgets import heading, muted
 
@@ -61,8 +67,13 @@ class Card(QFrame):
         layout.addStretch(1)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 8)
 
-    def set_number(self, value: int) -> None:
-        self.number.setText(f"{value:,}")
+    def set_number(self, value: float | int | None) -> None:
+        if value is None:
+            self.number.setText("—")
+        elif isinstance(value, float) and not value.is_integer():
+            self.number.setText(f"{value:,.2f}")
+        else:
+            self.number.setText(f"{int(value):,}")
 
     def mouseReleaseEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
@@ -77,13 +88,24 @@ class Card(QFrame):
         super().keyPressEvent(event)
 
 
+YEAR_CAPTIONS = {"needs_received": "收到需求（条）", "needs_reviewed": "论证通过（条）",
+                 "needs_served": "完成实地服务（条）", "experts": "派出专家（名）",
+                 "expert_days": "专家服务天数", "people_trained": "培训（人次）",
+                 "beneficiaries": "惠及群众（人）", "problems_solved": "解决难题（个）"}
+
+
 class DashboardPage(Page):
-    """Attributes: ``step_cards`` (status → Card), ``figures`` (name → Card), ``recent``."""
+    """Attributes: ``year_cards`` (figure key → Card, this year's statistics), ``step_cards``
+    (status → Card), ``figures`` (name → Card), the charts ``status_chart``,
+    ``township_chart``, ``workload_chart``, ``month_chart``, ``season_model``, ``recent``;
+    ``board`` is the last ``overview.Dashboard`` shown, ``last_dialog`` the last drill-down."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self._stale = True
         self.data: overview.Overview | None = None
+        self.board: overview.Dashboard | None = None
+        self.last_dialog: DrillDownDialog | None = None
         body = QWidget(self)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -96,6 +118,43 @@ class DashboardPage(Page):
         layout.addWidget(self.title)
         self.subtitle = muted("", body)
         layout.addWidget(self.subtitle)
+
+        self.year_heading = heading(self.tr("今年以来"), body, scale=1.1)
+        layout.addWidget(self.year_heading)
+        year_grid = QGridLayout()
+        self.year_cards: dict[str, Card] = {}
+        for i, key in enumerate(st.DASHBOARD_KEYS):
+            card = Card(self.tr(YEAR_CAPTIONS[key]), body)
+            card.setToolTip(self.tr("查看这个数字所依据的记录"))
+            card.clicked.connect(lambda _c=False, k=key: self.drill(k))
+            year_grid.addWidget(card, i // 4, i % 4)
+            self.year_cards[key] = card
+        layout.addLayout(year_grid)
+
+        charts = QGridLayout()
+        self.status_chart = BarChart(body, COLOURS[0])
+        self.status_chart.clicked.connect(lambda s: self.open_needs(NeedStatus(s)))
+        self.township_chart = BarChart(body, COLOURS[2])
+        self.township_chart.clicked.connect(self._open_township)
+        self.workload_chart = BarChart(body, COLOURS[1])
+        self.workload_chart.clicked.connect(
+            lambda i: self.ctx.show_page("experts", {"select": i, "filter": {}}))
+        self.month_chart = LineChart(body, COLOURS[0])
+        self.season_model = RowsModel([("phase", self.tr("农时")), ("window", self.tr("时段")),
+                                       ("waiting", self.tr("等待的需求"))], self)
+        self.season_view = table_view(self.season_model, body)
+        self.season_view.setMinimumHeight(self.fontMetrics().height() * 9)
+        self.season_view.activated.connect(self._open_season)
+        self.season_view.doubleClicked.connect(self._open_season)
+        for row, col, title, widget in (
+                (0, 0, "需求：按七步法状态", self.status_chart),
+                (0, 1, "需求：按乡镇", self.township_chart),
+                (2, 0, "未来 30 天进入农时的作物及等待的需求", self.season_view),
+                (2, 1, "专家工作量（今年服务天数）", self.workload_chart),
+                (4, 0, "逐月完成的派遣", self.month_chart)):
+            charts.addWidget(heading(self.tr(title), body, scale=1.0), row, col)
+            charts.addWidget(widget, row + 1, col)
+        layout.addLayout(charts)
 
         layout.addWidget(heading(self.tr("七步法：需求办理进度"), body, scale=1.1))
         steps = QGridLayout()
@@ -149,9 +208,9 @@ class DashboardPage(Page):
         self._stale = False
         database = self.ctx.database
 
-        def work(_control: TaskControl) -> overview.Overview:
+        def work(_control: TaskControl) -> tuple[overview.Overview, overview.Dashboard]:
             with database.session() as session:
-                return overview.overview(session, recent=12)
+                return overview.overview(session, recent=12), overview.dashboard(session)
 
         self.ctx.tasks.run(work, on_done=self._show, owner=self)
 
@@ -165,8 +224,23 @@ class DashboardPage(Page):
         if self._stale and self.data is not None:
             self.refresh()
 
-    def _show(self, data: overview.Overview) -> None:
+    def _show(self, result: tuple[overview.Overview, overview.Dashboard]) -> None:
+        data, board = result
         self.data = data
+        self.board = board
+        self.year_heading.setText(self.tr("{0} 年以来").format(board.year))
+        for key, card in self.year_cards.items():
+            card.set_number(board.figures[key].number)
+        self.status_chart.set_items([(workflow.status_label(s), n, s.value)
+                                     for s, n in board.by_status.items()])
+        self.township_chart.set_items([(name, n, name) for _i, name, n in board.by_township])
+        self.workload_chart.set_items([(f"{w.name}", w.days, w.expert_id)
+                                       for w in board.workload])
+        self.month_chart.set_points([(f"{int(m[5:])}月", v) for m, v in board.months])
+        self.season_model.set_rows([
+            {"phase": s.label, "window": f"{s.start:%m-%d}～{s.end:%m-%d}",
+             "waiting": len(s.need_ids), "need_ids": s.need_ids} for s in board.season])
+        self.season_view.resizeColumnsToContents()
         for status, card in self.step_cards.items():
             card.set_number(data.by_status[status])
         for key, card in self.figures.items():
@@ -186,6 +260,22 @@ class DashboardPage(Page):
         for column in (0, 2, 3):
             self.recent.resizeColumnToContents(column)
         self.recent.setColumnWidth(1, self.fontMetrics().horizontalAdvance("中") * 22)
+
+    def drill(self, key: str) -> DrillDownDialog:
+        """The records behind one of this year's figures (the statistics service's query)."""
+        period = st.Period.of_year(self.board.year if self.board else date.today().year)
+        dialog = DrillDownDialog(self.ctx, key, period, st.ALL, self)
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _open_township(self, name: str) -> None:
+        self.ctx.show_page("needs", {"filter": {"township": name}})
+
+    def _open_season(self, index: Any) -> None:
+        ids = self.season_model.row_data(index.row())["need_ids"]
+        if ids:
+            self.ctx.show_page("needs", {"select": ids[0], "filter": {}})
 
     def open_needs(self, status: NeedStatus) -> None:
         self.ctx.show_page("needs", {"filter": {"status": workflow.status_label(status)}})
