@@ -16,6 +16,23 @@ Of these, the newest ``keep_last`` (30) are kept, plus the newest of every month
 ones are kept for ``keep_months``, 36). Manual backups (``manual_backup``) go where the user
 says and are never deleted by the program.
 
+Attachments (photos, sign-in sheets; services/outcomes/attachments.py) live as files in
+``attachments/`` of the data folder, not in the database, so a backup of the database alone
+would restore rows pointing at files that may be gone:
+
+- a **manual** backup (``手动``) carries them *inside* the backup file: the copy gets an extra
+  table ``backup_attachment_file`` (stored name, checksum, content) holding every file the
+  database refers to. The backup stays ONE ``.db`` file for a USB stick, is still checked and
+  listed like any other, and a backup without that table (an old one) restores as before;
+- the **automatic** backups copy the attachment files into ``backups/attachments/``
+  incrementally (``mirror_attachments``): a stored file is named by its SHA-256 and never
+  changes, so copying the files not yet there is a complete copy;
+- a **restore** puts back every attachment file of the restored database that is missing or
+  altered in the data folder — from inside the backup, else from ``backups/attachments/`` —
+  each checked against its stored checksum, drops the carrier table, and reports the files it
+  could not find (``RestoreResult.attachments_missing``). Files already there are never
+  touched or deleted: content-addressed files of the replaced database do no harm.
+
 A file name says what the backup is: ``{stem}-{kind}[-{detail}]-{YYYYmmdd-HHMMSS}-{source}``
 where ``source`` is a short hash of the database's full path, so two databases with the same
 file name in different folders never take each other's backups.
@@ -30,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -47,6 +65,8 @@ AUTOMATIC: tuple[Kind, ...] = ("每日", "升级前", "恢复前")
 KEEP_LAST = 30
 KEEP_MONTHS = 36
 _STAMP = "%Y%m%d-%H%M%S"
+CARRIER_TABLE = "backup_attachment_file"
+_log = logging.getLogger(__name__)
 _NAME = re.compile(
     r"^(?P<stem>.+?)-(?P<kind>每日|升级前|恢复前|手动|损坏)(?:-(?P<detail>[^-]+))?"
     r"-(?P<stamp>\d{8}-\d{6})(?:-(?P<source>[0-9a-f]{6}))?(?:_(?P<n>\d+))?\.db$"
@@ -123,14 +143,25 @@ class StartupCheck:
 
 @dataclass(frozen=True)
 class RestoreResult:
+    """``attachments_restored``: attachment files put back into the data folder;
+    ``attachments_missing``: the stored names of files neither the folder, the backup nor
+    ``backups/attachments/`` holds intact (their rows then show 文件丢失)."""
+
     restored_from: Path
     previous_saved_as: Path | None
+    attachments_restored: int = 0
+    attachments_missing: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
         text = f"已从“{self.restored_from.name}”恢复数据库。"
         if self.previous_saved_as:
             text += f"恢复前的数据库已另存为“{self.previous_saved_as}”。"
+        if self.attachments_restored:
+            text += f"已恢复 {self.attachments_restored} 个附件文件。"
+        if self.attachments_missing:
+            text += (f"有 {len(self.attachments_missing)} 个附件文件在备份中也找不到，"
+                     "这些附件将显示为“文件丢失”。")
         return text
 
 
@@ -210,7 +241,12 @@ def backup_database(db_path: Path, kind: Kind, detail: str = "",
     """A backup of ``db_path`` in ``folder`` (default: backups/ in the data folder)."""
     db_path = Path(db_path)
     folder = folder or paths.backup_dir()
-    return online_copy(db_path, _unique(folder, _name(db_path, kind, detail)))
+    made = online_copy(db_path, _unique(folder, _name(db_path, kind, detail)))
+    if kind == "手动":
+        embed_attachments(made)
+    elif kind in AUTOMATIC:
+        mirror_attachments(made)
+    return made
 
 
 def before_migration(db_path: Path, revision: str | None) -> Path:
@@ -227,7 +263,154 @@ def manual_backup(db_path: Path, target: Path) -> Path:
         target = target.with_name(target.name + ".db")
     if target.exists() and target.resolve() == db_path.resolve():
         raise BackupError("备份文件不能与数据库是同一个文件。")
-    return online_copy(db_path, target)
+    made = online_copy(db_path, target)
+    embed_attachments(made)
+    return made
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachment files
+
+
+def _attachment_rows(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
+    """(stored_name, sha256, size) of every attachment the database refers to."""
+    try:
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in conn.execute(
+            "SELECT stored_name, sha256, size FROM attachment ORDER BY id")]
+    except sqlite3.Error:
+        return []  # a database from before attachments existed
+
+
+def _intact(path: Path, sha: str, size: int | None = None) -> bool:
+    from services.outcomes.attachments import file_sha256
+
+    try:
+        return path.is_file() and (size is None or path.stat().st_size == size) \
+            and file_sha256(path) == sha
+    except OSError:
+        return False
+
+
+def embed_attachments(backup_file: Path) -> list[str]:
+    """Put the attachment files the backup's database refers to into the backup file itself
+    (table ``backup_attachment_file``). Returns the stored names of files that could not be
+    carried (missing or altered in the data folder: a backup cannot save what is lost). A
+    failure removes the backup rather than leaving one that looks complete."""
+    from services.outcomes.attachments import stored_path
+
+    backup_file = Path(backup_file)
+    skipped: list[str] = []
+    try:
+        conn = sqlite3.connect(backup_file)
+        try:
+            rows = _attachment_rows(conn)
+            if not rows:
+                return []
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {CARRIER_TABLE} ("
+                         "stored_name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, "
+                         "content BLOB NOT NULL)")
+            for stored_name, sha, size in rows:
+                source = stored_path(stored_name)
+                if not _intact(source, sha, size):
+                    skipped.append(stored_name)
+                    continue
+                conn.execute(f"INSERT OR REPLACE INTO {CARRIER_TABLE} VALUES (?, ?, ?)",
+                             (stored_name, sha, source.read_bytes()))
+            conn.commit()
+        finally:
+            conn.close()
+        _fsync(backup_file)
+    except (sqlite3.Error, OSError) as exc:
+        backup_file.unlink(missing_ok=True)
+        if getattr(exc, "errno", None) == 28 or "full" in str(exc).lower():
+            raise BackupError(f"“{backup_file.parent}”空间不足，无法保存备份（含附件）。") from exc
+        raise BackupError(f"无法把附件写入备份“{backup_file}”：{exc}。") from exc
+    if skipped:
+        _log.warning("备份 %s 未含 %d 个丢失或被改动的附件文件", backup_file, len(skipped))
+    return skipped
+
+
+def attachments_mirror_dir() -> Path:
+    """``backups/attachments/``: the automatic backups' copy of the attachment files."""
+    return paths.backup_dir() / "attachments"
+
+
+def mirror_attachments(backup_file: Path) -> int:
+    """Copy the attachment files that ``backup_file``'s database refers to and that are not
+    yet in ``backups/attachments/`` there. Files are content-addressed and never change, so
+    this incremental copy is a complete one. A file whose content no longer matches its
+    checksum (altered) is not copied. Returns the number of files copied."""
+    from services.outcomes.attachments import attachments_dir
+
+    source_dir = attachments_dir()
+    conn = sqlite3.connect(backup_file)
+    try:
+        names = [(n, sha) for n, sha, _ in _attachment_rows(conn)]
+    finally:
+        conn.close()
+    target_dir = attachments_mirror_dir()
+    copied = 0
+    for stored_name, sha in names:
+        target = target_dir / stored_name
+        source = source_dir / stored_name
+        if target.exists() or not _intact(source, sha):
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".~{target.name}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+            copied += 1
+        except OSError as exc:
+            # The database backup itself is made; a missing copy is taken the next time.
+            _log.warning("无法复制附件 %s 到备份文件夹：%s", stored_name, exc)
+    return copied
+
+
+def _restore_attachments(database_file: Path) -> tuple[int, tuple[str, ...]]:
+    """Put back the attachment files of ``database_file`` (the staged restore) that are
+    missing or altered in the data folder, from its carrier table or from
+    ``backups/attachments/``; then drop the carrier table. Returns (restored, missing)."""
+    from services.outcomes.attachments import stored_path
+
+    conn = sqlite3.connect(database_file)
+    try:
+        rows = _attachment_rows(conn)
+        carrier = _has_table(conn, CARRIER_TABLE)  # absent: automatic or old backup
+        restored, missing = 0, []
+        for stored_name, sha, size in rows:
+            target = stored_path(stored_name)
+            if _intact(target, sha, size):
+                continue
+            content: bytes | None = None
+            if carrier:
+                row = conn.execute(f"SELECT content FROM {CARRIER_TABLE} WHERE stored_name = ?",
+                                   (stored_name,)).fetchone()
+                if row is not None and hashlib.sha256(bytes(row[0])).hexdigest() == sha:
+                    content = bytes(row[0])
+            mirrored = attachments_mirror_dir() / stored_name
+            if content is None and _intact(mirrored, sha, size):
+                content = mirrored.read_bytes()
+            if content is None:
+                missing.append(stored_name)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".~{target.name}.tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, target)
+            restored += 1
+        if carrier:
+            conn.execute(f"DROP TABLE {CARRIER_TABLE}")
+            conn.commit()
+            conn.execute("VACUUM")  # the photos' pages would otherwise stay in the file
+        return restored, tuple(missing)
+    finally:
+        conn.close()
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (name,)).fetchone() is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,6 +475,7 @@ def daily_backup(db_path: Path, *, now: datetime | None = None, keep_last: int =
         return None, []
     target = _unique(paths.backup_dir(), _name(db_path, "每日", when=now))
     made = online_copy(db_path, target)
+    mirror_attachments(made)
     return made, prune(db_path, keep_last, keep_months, now.date())
 
 
@@ -423,6 +607,11 @@ def restore_backup(db_path: Path, backup_path: Path, *, role: str | None = None)
     staged = db_path.with_name(f".~{db_path.name}.restore")
     online_copy(backup_path, staged)
     try:
+        restored, missing = _restore_attachments(staged)
+    except (sqlite3.Error, OSError) as exc:
+        staged.unlink(missing_ok=True)
+        raise BackupError(f"无法恢复附件文件：{exc}。当前数据库未改动。") from exc
+    try:
         for suffix in ("-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         os.replace(staged, db_path)
@@ -432,4 +621,4 @@ def restore_backup(db_path: Path, backup_path: Path, *, role: str | None = None)
     except OSError as exc:
         staged.unlink(missing_ok=True)
         raise BackupError(f"恢复失败：{exc.strerror or exc}。当前数据库未改动。") from exc
-    return RestoreResult(backup_path, saved)
+    return RestoreResult(backup_path, saved, restored, missing)

@@ -183,3 +183,119 @@ def test_cli_backup_and_restore(db: Database, db_path: Path, uow: UowFactory, tm
     code, out, err = run("restore", "--latest")
     assert code == 0, err
     assert "使用备份" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachment files travel with the backups (services/backup.py, "Attachments")
+
+
+@pytest.fixture
+def own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder of this test's own: attachment files and backups/ are not shared."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("EXPERT_DISPATCH_DATA_DIR", str(data))
+    return data
+
+
+def _with_photos(uow: UowFactory, contents: list[bytes]) -> tuple[str, list[Path]]:
+    """A completed dispatch with a service record and one photo per content."""
+    from datetime import date
+
+    from services.outcomes import attachments, records
+    from tests.outcomes_support import make_dispatch, small_county
+
+    small = small_county(uow)
+    code = make_dispatch(uow, small.coop, "茶园管理", small.tea, "2025-04-08", "2025-04-09")
+    stored = []
+    with uow() as u:
+        records.save_record(u.session, code, {"trainings": 1}, today=date(2025, 12, 31))
+        for n, content in enumerate(contents):
+            a = attachments.add_attachment_bytes(u.session, code, f"照片{n}.jpg", content, "照片")
+            stored.append(attachments.stored_path(a.stored_name))
+        u.commit()
+    return code, stored
+
+
+def _states(db_path: Path) -> list[str]:
+    from services.outcomes import attachments
+
+    database = open_database(str(db_path))
+    try:
+        with database.session() as s:
+            return [c.state for c in attachments.verify(s)]
+    finally:
+        database.close()
+
+
+def _tables(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def test_a_manual_backup_carries_the_attachment_files_and_restore_puts_them_back(
+    db: Database, db_path: Path, uow: UowFactory, own_data: Path, tmp_path: Path
+) -> None:
+    photos = [b"\xff\xd8 tea garden", b"\xff\xd8 sign-in sheet"]
+    _, stored = _with_photos(uow, photos)
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    made = backup.manual_backup(db_path, stick)
+    assert [p.name for p in stick.iterdir()] == [made.name], "still one file for the stick"
+    assert backup.check_integrity(made).ok
+    assert backup.CARRIER_TABLE in _tables(made)
+    db.close()
+    stored[0].unlink()  # lost from the data folder
+    stored[1].write_bytes(b"overwritten by a photo editor")  # altered in place
+    assert _states(db_path) == ["missing", "altered"]
+    result = backup.restore_backup(db_path, made)
+    assert result.attachments_restored == 2 and result.attachments_missing == ()
+    assert "2 个附件" in result.summary
+    assert [p.read_bytes() for p in stored] == photos
+    assert backup.CARRIER_TABLE not in _tables(db_path), "the carrier is not part of the schema"
+    assert _states(db_path) == ["ok", "ok"]
+
+
+def test_automatic_backups_copy_attachments_incrementally_and_restore_uses_them(
+    db: Database, db_path: Path, uow: UowFactory, own_data: Path
+) -> None:
+    _, stored = _with_photos(uow, [b"first photo"])
+    daily, _ = backup.daily_backup(db_path, now=datetime(2026, 3, 1, 8))
+    assert daily is not None and backup.CARRIER_TABLE not in _tables(daily)
+    mirror = backup.attachments_mirror_dir()
+    copied = mirror / stored[0].relative_to(own_data / "attachments")
+    assert copied.read_bytes() == b"first photo"
+    before = copied.stat().st_mtime_ns
+    assert backup.mirror_attachments(daily) == 0, "a file already there is not copied again"
+    assert copied.stat().st_mtime_ns == before
+    db.close()
+    stored[0].unlink()
+    result = backup.restore_backup(db_path, daily)
+    assert result.attachments_restored == 1
+    assert stored[0].read_bytes() == b"first photo"
+    # Lost from the data folder and the mirror alike: the restore says so instead of failing.
+    stored[0].unlink()
+    copied.unlink()
+    result = backup.restore_backup(db_path, daily)
+    assert result.attachments_missing == (stored[0].relative_to(own_data / "attachments")
+                                          .as_posix(),)
+    assert has_cjk(result.summary) and "文件丢失" in result.summary
+    assert _states(db_path) == ["missing"]
+
+
+def test_an_altered_file_is_neither_carried_nor_mirrored(
+    db: Database, db_path: Path, uow: UowFactory, own_data: Path, tmp_path: Path
+) -> None:
+    _, stored = _with_photos(uow, [b"original"])
+    stored[0].write_bytes(b"tampered")
+    made = backup.manual_backup(db_path, tmp_path / "手动备份")
+    conn = sqlite3.connect(made)
+    try:
+        assert conn.execute(f"SELECT count(*) FROM {backup.CARRIER_TABLE}").fetchone() == (0,)
+    finally:
+        conn.close()
+    daily, _ = backup.daily_backup(db_path, now=datetime(2026, 3, 2, 8))
+    assert daily is not None
+    assert not list(backup.attachments_mirror_dir().rglob("*.*"))

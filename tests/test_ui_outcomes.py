@@ -76,3 +76,68 @@ def test_receipt_through_the_form_with_field_errors_and_an_attachment(
     assert page.files.value(0, "state_label") == "完好"
     with db.session() as s:
         assert [c.state for c in attachments.verify(s)] == ["ok"]
+
+
+def test_agreement_and_publicity_added_edited_and_deleted(
+        qtbot, window, db: Database, dispatch_id: int) -> None:  # noqa: F811
+    from services import needs
+    from services.outcomes import agreements, publicity
+
+    with db.unit_of_work() as u:  # the need has had its summary: step 6 is next
+        need = dispatches.get_dispatch(u.session, dispatch_id).need
+        for target in ("matched", "served", "summarised"):
+            if need.status != target:
+                needs.set_status(u.session, need.id, target, "测试")
+        u.commit()
+    page = window.show_page("outcomes")
+    wait_idle(qtbot, window)
+    page.select_id(dispatch_id)
+    qtbot.waitUntil(page.item_buttons["deal"]["add"].isEnabled, timeout=10_000)
+
+    form = page.add_item("deal")
+    qtbot.waitUntil(lambda: form._initial is not None, timeout=10_000)
+    form.fields["role"].set("技术顾问")
+    form.fields["signed_on"].widget.setText("2099-01-01")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.field_error("signed_on") != "", timeout=10_000)
+    assert "晚于今天" in form.field_error("signed_on")
+    form.fields["signed_on"].widget.setText("2025-05-01")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.deals.total == 1, timeout=10_000)
+    assert page.deals.value(0, "role") == "技术顾问"
+    with db.session() as s:
+        assert dispatches.get_dispatch(s, dispatch_id).need.status == "contracted"
+
+    page.deals_view.setCurrentIndex(page.deals.index(0, 0))
+    form = page.edit_item("deal")
+    qtbot.waitUntil(lambda: form._initial is not None, timeout=10_000)
+    assert form.fields["signed_on"].get() == "2025-05-01"
+    form.fields["role"].set("特聘专家")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.deals.value(0, "role") == "特聘专家", timeout=10_000)
+
+    form = page.add_item("report")
+    qtbot.waitUntil(lambda: form._initial is not None, timeout=10_000)
+    form.fields["outlet"].widget.setText("县融媒体中心")
+    form.fields["published_on"].widget.setText("2025-05-10")
+    form.fields["title"].widget.setText("专家进茶园")
+    form.fields["link"].widget.setText("ftp://x")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.field_error("link") != "", timeout=10_000)
+    form.fields["link"].widget.setText("https://www.example.gov.cn/a")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.reports.total == 1, timeout=10_000)
+    with db.session() as s:
+        assert dispatches.get_dispatch(s, dispatch_id).need.status == "publicised"
+
+    page.reports_view.setCurrentIndex(page.reports.index(0, 0))
+    page.delete_item("report")
+    [button] = [b for b in page.confirm.buttons() if b.text() == "删除"]
+    button.click()
+    qtbot.waitUntil(lambda: page.reports.total == 0, timeout=10_000)
+    with db.session() as s:
+        assert publicity.list_publicity(s, dispatch_id=dispatch_id) == []
+        assert len(agreements.list_agreements(s, dispatch_id=dispatch_id)) == 1

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Dispatch, Expert, Unit
+from models import Dispatch, Expert, NeedStatus, Unit
 from models.outcomes import AGREEMENT_ROLES, Agreement
 from services import dispatches
 from services import validation as v
 from services.errors import NotFoundError, ValidationError
 from services.experts import get_expert
+from services.outcomes.progress import advance_need
 from services.records import apply, check_version
 from services.units import get_unit
 
@@ -71,10 +72,20 @@ def _values(session: Session, data: dict[str, Any]) -> dict[str, Any]:
             "start_date": start, "end_date": end, "note": note}
 
 
+def _advance(session: Session, agreement: Agreement) -> None:
+    """Step 6 of the method: the need of the dispatch goes 已总结 → 已签约 (progress.py)."""
+    if agreement.dispatch_id is not None:
+        dispatch = session.get(Dispatch, agreement.dispatch_id)
+        unit = session.get(Unit, agreement.unit_id)
+        advance_need(session, dispatch, NeedStatus.CONTRACTED,
+                     f"登记受聘签约：{unit.name if unit else ''}聘为{agreement.role}")
+
+
 def create_agreement(session: Session, data: dict[str, Any]) -> Agreement:
     agreement = Agreement(**_values(session, data))
     session.add(agreement)
     session.flush()
+    _advance(session, agreement)
     return agreement
 
 
@@ -95,6 +106,7 @@ def update_agreement(session: Session, agreement_id: int, changes: dict[str, Any
             current.pop(f"{name}_id")
     apply(agreement, _values(session, current | changes))
     session.flush()
+    _advance(session, agreement)
     return agreement
 
 
@@ -126,3 +138,10 @@ def check(session: Session, data: dict[str, Any]) -> dict[str, str]:
     except ValidationError as exc:
         return exc.errors
     return {}
+
+
+def agreement_values(session: Session, agreement_id: int) -> dict[str, Any]:
+    """The stored values of an agreement, for its edit form."""
+    agreement = get_agreement(session, agreement_id)
+    return {k: getattr(agreement, k) for k in EDITABLE} | {
+        "id": agreement.id, "version": agreement.version}

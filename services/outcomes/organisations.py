@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Dispatch, Expert, Field, Unit
+from models import Dispatch, Expert, Field, Unit, expert_specialty
 from models.base import Base
 from models.organisations import (
     ACTIVITY_KINDS,
@@ -40,7 +40,7 @@ from services import dispatches
 from services import validation as v
 from services.errors import NotFoundError, ValidationError
 from services.experts import get_expert
-from services.fields import field_path, find_field
+from services.fields import all_fields, field_path, find_field
 from services.records import (
     apply,
     check_version,
@@ -606,3 +606,94 @@ def activity_of(session: Session, dispatch_id: int) -> Activity | None:
     return session.scalars(
         select(Activity).join(activity_dispatch, activity_dispatch.c.activity_id == Activity.id)
         .where(activity_dispatch.c.dispatch_id == dispatch_id)).first()
+
+
+def link_dispatch(session: Session, key: int | str, dispatch_key: int | str) -> Activity:
+    """Add a dispatch to the activity (the same checks as editing its list of dispatches:
+    inside the activity's dates, not already in another activity)."""
+    activity = get_activity(session, key)
+    dispatch = dispatches.get_dispatch(session, dispatch_key)
+    if dispatch in activity.dispatches:
+        return activity
+    return update_activity(session, activity.id,
+                           {"dispatches": [*activity.dispatches, dispatch]})
+
+
+def unlink_dispatch(session: Session, key: int | str, dispatch_key: int | str) -> Activity:
+    """Take a dispatch out of the activity; its expert stays among the activity's experts."""
+    activity = get_activity(session, key)
+    dispatch = dispatches.get_dispatch(session, dispatch_key)
+    if dispatch not in activity.dispatches:
+        raise ValidationError.single(
+            "dispatches", f"派遣 {dispatch.code} 不属于活动 {activity.code}，无需取消关联。")
+    activity.dispatches = [d for d in activity.dispatches if d is not dispatch]
+    session.flush()
+    return activity
+
+
+# -- what the forms ask before saving ----------------------------------------------------------
+
+
+def check_team(session: Session, data: dict[str, Any], key: int | str | None = None
+               ) -> dict[str, str]:
+    """Field → message for the problems saving ``data`` would meet (nothing is saved)."""
+    c = v.Collector()
+    current = get_team(session, key) if key is not None else None
+    values = merge_changes(_current(current, TEAM_EDITABLE), data) if current else data
+    c.check(_team_values, session, values, current)
+    return c.errors
+
+
+def check_base(session: Session, data: dict[str, Any], key: int | str | None = None
+               ) -> dict[str, str]:
+    c = v.Collector()
+    if key is not None:
+        base = get_base(session, key)
+        data = merge_changes(_current(base, BASE_EDITABLE) | {"experts": list(base.experts)},
+                             data)
+    c.check(_base_values, session, data)
+    return c.errors
+
+
+def check_workstation(session: Session, data: dict[str, Any], key: int | str | None = None
+                      ) -> dict[str, str]:
+    c = v.Collector()
+    if key is not None:
+        data = merge_changes(_current(get_workstation(session, key), WORKSTATION_EDITABLE), data)
+    c.check(_workstation_values, session, data)
+    return c.errors
+
+
+def check_activity(session: Session, data: dict[str, Any], key: int | str | None = None
+                   ) -> dict[str, str]:
+    c = v.Collector()
+    current = get_activity(session, key) if key is not None else None
+    if current is not None:
+        data = merge_changes(_current(current, ACTIVITY_EDITABLE), data) | {
+            k: data[k] for k in ("experts", "dispatches") if k in data}
+    c.check(_activity_values, session, data, current)
+    return c.errors
+
+
+def form_choices(session: Session) -> dict[str, Any]:
+    """What the organisation forms offer: experts (for the picker, searchable by name, code,
+    employer and specialties), units, teams and the field tree."""
+    names = dict(session.execute(select(Field.id, Field.name)).all())
+    specialties: dict[int, list[str]] = {}
+    for expert_id, field_id in session.execute(
+            select(expert_specialty.c.expert_id, expert_specialty.c.field_id)):
+        specialties.setdefault(expert_id, []).append(names[field_id])
+    experts = [{"id": r.id, "code": r.code, "name": r.name, "title": r.title_name or "",
+                "employer": r.employer or "",
+                "specialties": "、".join(specialties.get(r.id, []))}
+               for r in session.execute(
+                   select(Expert.id, Expert.code, Expert.name, Expert.title_name,
+                          Expert.employer).where(Expert.deleted_at.is_(None))
+                   .order_by(Expert.code))]
+    units = [{"id": r.id, "code": r.code, "name": r.name} for r in session.execute(
+        select(Unit.id, Unit.code, Unit.name).where(Unit.deleted_at.is_(None))
+        .order_by(Unit.code))]
+    teams = [{"id": r.id, "code": r.code, "name": r.name} for r in session.execute(
+        select(Team.id, Team.code, Team.name).where(Team.deleted_at.is_(None))
+        .order_by(Team.code))]
+    return {"experts": experts, "units": units, "teams": teams, "fields": all_fields(session)}

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Dispatch
+from models import Dispatch, NeedStatus
 from models.organisations import Activity
 from models.outcomes import Publicity
 from services import dispatches
 from services import validation as v
 from services.errors import NotFoundError, ValidationError
+from services.outcomes.progress import advance_need
 from services.records import apply, check_version, get_record
 
 EDITABLE = ("dispatch_id", "activity_id", "outlet", "published_on", "title", "link")
@@ -56,10 +57,19 @@ def _values(session: Session, data: dict[str, Any]) -> dict[str, Any]:
             "published_on": published, "title": title, "link": link}
 
 
+def _advance(session: Session, item: Publicity) -> None:
+    """Step 7 of the method: the need of the dispatch goes 已总结 / 已签约 → 已宣传
+    (progress.py). A report on an activity alone moves no need."""
+    if item.dispatch_id is not None:
+        advance_need(session, session.get(Dispatch, item.dispatch_id), NeedStatus.PUBLICISED,
+                     f"登记宣传报道：{item.outlet}《{item.title}》")
+
+
 def create_publicity(session: Session, data: dict[str, Any]) -> Publicity:
     item = Publicity(**_values(session, data))
     session.add(item)
     session.flush()
+    _advance(session, item)
     return item
 
 
@@ -80,6 +90,7 @@ def update_publicity(session: Session, publicity_id: int, changes: dict[str, Any
             current.pop(f"{name}_id")
     apply(item, _values(session, current | changes))
     session.flush()
+    _advance(session, item)
     return item
 
 
@@ -110,3 +121,9 @@ def check(session: Session, data: dict[str, Any]) -> dict[str, str]:
     except ValidationError as exc:
         return exc.errors
     return {}
+
+
+def publicity_values(session: Session, publicity_id: int) -> dict[str, Any]:
+    """The stored values of a publicity item, for its edit form."""
+    item = get_publicity(session, publicity_id)
+    return {k: getattr(item, k) for k in EDITABLE} | {"id": item.id, "version": item.version}

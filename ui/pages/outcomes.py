@@ -34,7 +34,16 @@ from services.outcomes import agreements, attachments, publicity, records
 from services.records import RowSet
 from ui import messages
 from ui.context import AppContext, Changes
-from ui.outcome_forms import DISPATCH, OUTCOME, ServiceRecordForm
+from ui.forms import RecordForm
+from ui.outcome_forms import (
+    AGREEMENT,
+    DISPATCH,
+    OUTCOME,
+    PUBLICITY,
+    AgreementForm,
+    PublicityForm,
+    ServiceRecordForm,
+)
 from ui.pages import PageSpec
 from ui.table_model import Column, RecordTableModel
 from ui.widgets import ErrorLabel
@@ -146,13 +155,21 @@ class OutcomesPage(QWidget):
             Column("signed_on", "签约日期", 7), Column("unit", "聘请单位", 12, tooltip=True),
             Column("expert", "专家", 4), Column("role", "受聘身份", 5),
             Column("end_date", "聘期至", 7)), self)
+        self.deals_view = _table(self, self.deals)
+        self.deals_view.doubleClicked.connect(lambda _i: self.edit_item("deal"))
         deals_box = QGroupBox(self.tr("受聘签约"), self)
-        QVBoxLayout(deals_box).addWidget(_table(self, self.deals))
+        deals_layout = QVBoxLayout(deals_box)
+        deals_layout.addWidget(self.deals_view)
+        deals_layout.addLayout(self._item_bar("deal", "添加签约…"))
         self.reports = RecordTableModel((
             Column("published_on", "发布日期", 7), Column("outlet", "媒体", 8),
             Column("title", "标题", 16, tooltip=True), Column("link", "链接", 12)), self)
+        self.reports_view = _table(self, self.reports)
+        self.reports_view.doubleClicked.connect(lambda _i: self.edit_item("report"))
         reports_box = QGroupBox(self.tr("宣传报道"), self)
-        QVBoxLayout(reports_box).addWidget(_table(self, self.reports))
+        reports_layout = QVBoxLayout(reports_box)
+        reports_layout.addWidget(self.reports_view)
+        reports_layout.addLayout(self._item_bar("report", "添加报道…"))
 
         side = QWidget(self)
         column = QVBoxLayout(side)
@@ -174,6 +191,20 @@ class OutcomesPage(QWidget):
         self._set_detail_enabled(False)
         ctx.changed.connect(self._changed)
         self.reload()
+
+    def _item_bar(self, which: str, add_text: str) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        buttons = {}
+        for name, text, slot in (("add", add_text, self.add_item), ("edit", "编辑…", self.edit_item),
+                                 ("delete", "删除", self.delete_item)):
+            button = QPushButton(self.tr(text), self)
+            button.clicked.connect(lambda _c=False, fn=slot: fn(which))
+            bar.addWidget(button)
+            buttons[name] = button
+        bar.addStretch(1)
+        self.item_buttons = getattr(self, "item_buttons", {})
+        self.item_buttons[which] = buttons
+        return bar
 
     # -- the list ---------------------------------------------------------------------------------
 
@@ -248,6 +279,11 @@ class OutcomesPage(QWidget):
     def _set_detail_enabled(self, on: bool) -> None:
         for w in (self.add_button, self.open_button, self.remove_button, self.kind):
             w.setEnabled(on)
+        # Agreements and reports need only a dispatch that took place, not its record.
+        dispatch = self.current_id() is not None
+        for buttons in self.item_buttons.values():
+            for button in buttons.values():
+                button.setEnabled(dispatch)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.show_detail(self.model.row_id(current.row()) if current.isValid() else None)
@@ -286,6 +322,72 @@ class OutcomesPage(QWidget):
                 self.error.set_error("\n".join(f["message"] for f in bad))
 
         self.ctx.tasks.run(work, on_done=done, owner=self)
+
+    # -- agreements (deal) and publicity (report) ------------------------------------------------
+
+    def _item_view(self, which: str) -> tuple[QTableView, RecordTableModel]:
+        return ((self.deals_view, self.deals) if which == "deal"
+                else (self.reports_view, self.reports))
+
+    def _item_form(self, which: str, item_id: int | None) -> RecordForm | None:
+        dispatch_id = self.current_id()
+        if dispatch_id is None:
+            return None
+        cls = AgreementForm if which == "deal" else PublicityForm
+        form = cls(self.ctx, dispatch_id, item_id, self.window())
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.saved.connect(lambda _id: self._items_changed(dispatch_id))
+        self.item_editor = form
+        form.open()
+        return form
+
+    def add_item(self, which: str) -> RecordForm | None:
+        return self._item_form(which, None)
+
+    def edit_item(self, which: str) -> RecordForm | None:
+        item_id = _selected_id(*self._item_view(which))
+        return None if item_id is None else self._item_form(which, item_id)
+
+    def delete_item(self, which: str) -> None:
+        item_id = _selected_id(*self._item_view(which))
+        dispatch_id = self.current_id()
+        if item_id is None or dispatch_id is None:
+            return
+        noun = self.tr("受聘签约") if which == "deal" else self.tr("宣传报道")
+
+        def answer(index: int) -> None:
+            if index != 0:
+                return
+            database = self.ctx.database
+
+            def work(_control: Any) -> int:
+                with database.unit_of_work() as uow:
+                    if which == "deal":
+                        agreements.delete_agreement(uow.session, item_id)
+                    else:
+                        publicity.delete_publicity(uow.session, item_id)
+                    uow.commit()
+                return dispatch_id
+
+            def failed(exc: Exception) -> bool:
+                if isinstance(exc, ServiceError):
+                    self.error.set_error(exc.message)
+                    return True
+                return False
+
+            self.ctx.tasks.run(work, on_done=self._items_changed, on_error=failed, owner=self)
+
+        self.confirm = messages.ask(
+            self, self.tr("删除这条{0}记录？").format(noun),
+            [(self.tr("删除"), messages.Role.DestructiveRole),
+             (self.tr("取消"), messages.Role.RejectRole)], answer,
+            title=self.tr("删除{0}").format(noun), default=1)
+
+    def _items_changed(self, dispatch_id: int) -> None:
+        # The need may have moved to 已签约 / 已宣传 (services/outcomes/progress.py).
+        self.ctx.notify(Changes.of(AGREEMENT, [dispatch_id]) | Changes.of(PUBLICITY)
+                        | Changes.of("need"))
+        self.show_detail(dispatch_id)
 
     # -- attachments ----------------------------------------------------------------------------------
 
