@@ -104,6 +104,14 @@ def create_dispatch(
             f"专家“{expert.name}”在 {other.start_date}～{other.end_date} 已有派遣 {other.code}，"
             "同一天不能去两个地方。",
         )
+    place = v.optional_text("place", "地点", data.get("place"), 200)
+    tasks = v.optional_text("tasks", "任务", data.get("tasks"), 5000)
+    earlier = session.scalars(select(Dispatch).where(
+        Dispatch.need_id == need.id, Dispatch.expert_id == expert.id,
+        Dispatch.start_date == start)).first()
+    if earlier is not None:
+        # One dispatch per need, expert and first day (uq_dispatch_visit).
+        return _reuse(session, earlier, expert, end, place, tasks, DispatchStatus(status))
     township = session.get(Township, need.township_id)
     dispatch = Dispatch(
         code=next_code(session, Dispatch, f"PQ-{start.year}-"),
@@ -111,14 +119,40 @@ def create_dispatch(
         expert_id=expert.id,
         start_date=start,
         end_date=end,
-        place=v.optional_text("place", "地点", data.get("place"), 200)
-        or (f"{township.name}" if township else ""),
-        tasks=v.optional_text("tasks", "任务", data.get("tasks"), 5000),
+        place=place or (f"{township.name}" if township else ""),
+        tasks=tasks,
         status=DispatchStatus(status),
     )
     session.add(dispatch)
     session.flush()
     return dispatch
+
+
+def _reuse(session: Session, earlier: Dispatch, expert: Expert, end: date, place: str,
+           tasks: str, status: DispatchStatus) -> Dispatch:
+    """The same visit asked for again. A cancelled dispatch is brought back (its code, its
+    audit history and its sheet number stay; the note says it was cancelled before) rather
+    than written twice; a refusal stays on record, and a live one is simply there already."""
+    if earlier.status == DispatchStatus.CANCELLED:
+        earlier.end_date = end
+        earlier.place = place or earlier.place
+        earlier.tasks = tasks or earlier.tasks
+        earlier.status = status
+        why = earlier.status_reason
+        earlier.status_reason = f"曾取消{f'（{why}）' if why else ''}，重新安排。"
+        session.flush()
+        return earlier
+    if earlier.status == DispatchStatus.DECLINED:
+        raise ValidationError.single(
+            "expert_id",
+            f"专家“{expert.name}”已婉拒派遣 {earlier.code}（{earlier.start_date} 起），"
+            "同一需求同一天不能再派给这位专家；请换一天或换一位专家。",
+        )
+    raise ValidationError.single(
+        "start_date",
+        f"专家“{expert.name}”在 {earlier.start_date} 起已有本需求的派遣 {earlier.code}，"
+        "不能重复派遣。",
+    )
 
 
 def get_dispatch(session: Session, key: int | str) -> Dispatch:
@@ -560,10 +594,6 @@ def accept(session: Session, plan: Plan, actor: str, need_codes: Iterable[str] |
     dispatches (``accept_plan``) and marks the saved proposal it came from as accepted."""
     from services.matching import accept_plan, get_proposal
 
-    # A visit the user fixed in the proposal is pinned for the solver, but unlike a confirmed
-    # dispatch it is not written yet: ``accept_plan`` skips pinned visits.
-    plan = replace(plan, visits=[replace(v, pinned=False) if v.pinned and not v.dispatch_code
-                                 else v for v in plan.visits])
     written = accept_plan(session, plan, actor, need_codes)
     if proposal_code:
         proposal = get_proposal(session, proposal_code)
