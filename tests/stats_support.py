@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from models import (
@@ -184,3 +186,52 @@ def build_outcomes(db: Database, county: County) -> Outcomes:
         u.commit()
         return Outcomes(county, t2.id, v2.id, farm.code, need_ids, dispatch_ids, codes,
                         team.id, base.id, (a1.id, a2.id), expert_ids)
+
+
+# ---- the demo county, built once per test process ------------------------------------------
+
+DEMO_SEED = 2026
+# A past year, as in tests/test_demo.py: the demo is then seen from 31 December of that year
+# whatever the real date, so its figures do not move from one day to the next.
+DEMO_YEAR = 2025
+
+
+@dataclass(frozen=True)
+class DemoCounty:
+    path: Path  # the SQLite file
+    data_dir: Path  # the user data folder the demo's attachments went to
+    year: int
+
+
+_demo_builds: dict[str, DemoCounty] = {}
+
+
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoCounty:
+    """The demo county 云岭县 with its year of outcomes. A session-scoped fixture imported into
+    several modules is instantiated once per module, so the build is cached here for the
+    whole test process: one demo build however many modules use it."""
+    if "demo" not in _demo_builds:
+        from services.database import open_database
+        from services.demo import create_demo
+
+        folder = tmp_path_factory.mktemp("stats-demo")
+        data_dir = folder / "user-data"
+        data_dir.mkdir()
+        path = folder / "云岭县演示.db"
+        # The build runs before any test's own data folder is set: give it one, never the
+        # developer's.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("EXPERT_DISPATCH_DATA_DIR", str(data_dir))
+            mp.delenv("EXPERT_DISPATCH_DB", raising=False)
+            database = open_database(str(path))
+            try:
+                create_demo(database, seed=DEMO_SEED, year=DEMO_YEAR)
+            finally:
+                database.close()
+        _demo_builds["demo"] = DemoCounty(path, data_dir, DEMO_YEAR)
+    return _demo_builds["demo"]
+
+
+@pytest.fixture(scope="session")
+def demo_county(tmp_path_factory: pytest.TempPathFactory) -> DemoCounty:
+    return shared_demo(tmp_path_factory)

@@ -205,3 +205,20 @@ def test_breakdowns(db, oc: Outcomes) -> None:
         assert len(months) == 12 and months["2026-07"] == 1 and months["2026-12"] == 1
         assert sum(months.values()) == 5
         assert dict(st.monthly(s, Y2026, "spending"))["2026-03"] == 1700.0
+
+
+def test_paragraph_sets_any_big_figure_the_same_way() -> None:
+    """The demo county's year: 14,861 people trained read “培训基层技术骨干约 1.5 万人次”,
+    not “骨干 约 1.5 万人次”, the same as beneficiaries."""
+    numbers = {"activities": 3, "experts": 126, "dispatches": 378, "expert_days": 520,
+               "problems_solved": 12_000, "people_trained": 14_861, "beneficiaries": 64_215,
+               "economic_benefit": 103_310_000, "satisfaction": 4.52,
+               "satisfaction_count": 370}
+    values = {k: st.FigureValue(k, f.label, f.unit, numbers.get(k, 0), 1)
+              for k, f in st.FIGURES.items()}
+    text_ = st.summary_paragraph(st.Figures(Period.of_year(2025), st.ALL, values),
+                                 today=date(2026, 11, 29))
+    assert text_.startswith("2025年，共开展专家服务活动 3 场，邀请专家 126 名，"
+                            "深入基层服务 378 人次、520 天，解决各类难题 1.2 万个，")
+    assert "培训基层技术骨干约 1.5 万人次，惠及群众约 6.4 万人，带动增收约 1 亿元。" in text_
+    assert " 约" not in text_ and "（370 份评价）" in text_

@@ -69,3 +69,52 @@ def test_ledger_and_cards_tabs(qtbot, reports) -> None:
     page.show_ledger()
     wait_idle(qtbot, window)
     assert "合计 12 天" in page.ledger_total.text() and len(page.ledger_model.rows) == 4
+
+
+def test_issue_renew_and_cancel_a_talent_card(qtbot, db, reports) -> None:
+    from services.outcomes import cards
+
+    window, page = reports
+    seen: list = []
+    page.ctx.changed.connect(seen.append)
+    page.issue_card()  # nobody chosen
+    assert "选择一位专家" in page.card_status.text()
+    page.qualify_view.selectRow(0)
+    page.issue_card()
+    wait_idle(qtbot, window)
+    assert seen[-1].touches("card") and "已给 张明远 发卡" in page.card_status.text()
+    assert page.qualify_model.rows == []  # holds a valid card now
+    assert [r["expert_name"] for r in page.cards_model.rows] == ["张明远"]
+    card = page.cards_model.rows[0]
+    assert card["number"].endswith("-0001") and card["state"] == "有效"
+
+    page.cards_view.selectRow(0)
+    page.renew_until.setText(card["valid_until"].replace(year=card["valid_until"].year - 1)
+                             .isoformat())
+    page.renew_card()
+    wait_idle(qtbot, window)
+    assert "应晚于原有效期" in page.card_status.text()
+    later = card["valid_until"].replace(year=card["valid_until"].year + 2)
+    page.renew_until.setText(later.isoformat())
+    page.renew_card()
+    wait_idle(qtbot, window)
+    assert page.cards_model.rows[0]["valid_until"] == later and page.renew_until.text() == ""
+    with db.session() as s:
+        assert cards.get_card(s, card["id"]).valid_until == later
+
+    page.cards_view.selectRow(0)
+    page.cancel_card()  # no reason
+    wait_idle(qtbot, window)
+    assert "原因" in page.card_status.text()
+    page.cancel_reason.setText("调离本县")
+    page.cancel_card()
+    wait_idle(qtbot, window)
+    assert page.cards_model.rows[0]["state"] == "已注销"
+    assert [r["name"] for r in page.qualify_model.rows] == ["张明远"]  # qualifies again
+
+    page.qualify_view.selectRow(0)
+    page.card_number.setText("YL-2026-0099")
+    page.issue_card()
+    wait_idle(qtbot, window)
+    assert {r["number"]: r["state"] for r in page.cards_model.rows}["YL-2026-0099"] == "有效"
+    assert page.qualify_model.rows == []

@@ -269,7 +269,9 @@ def draw_report(job: PdfJob, data: ReportData, info: Office, issued_on: date) ->
     flow.text("四、分乡镇情况", H2)
     labels = [st.FIGURES[k] for k in TOWNSHIP_KEYS]
     header = ["乡镇"] + [f"{SHORT.get(f.key, f.label)}（{f.unit}）" for f in labels]
-    widths = [WIDTH * 0.16] + [WIDTH * 0.84 / len(labels)] * len(labels)
+    # Money takes wider columns: "50,500.00" must not break inside the number.
+    weights = [1.7 if f.unit == "元" else 1.0 for f in labels]
+    widths = [WIDTH * 0.14] + [WIDTH * 0.86 * w / sum(weights) for w in weights]
     table = [[r.slice.label] + [_fmt(r.values[k].number, r.values[k].unit)
                                 for k in TOWNSHIP_KEYS] for r in data.townships]
     total = ["合计（全县）"] + [_fmt(data.figures[k].number, st.FIGURES[k].unit)

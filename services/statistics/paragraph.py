@@ -66,18 +66,18 @@ def summary_paragraph(figures: Figures, today: date | None = None) -> str:
     parts = []
     activities = f("activities")
     if activities:
-        parts.append(f"共开展专家服务活动 {_with_unit(activities, '场')}")
-        parts.append(f"邀请专家 {_with_unit(f('experts'), '名')}")
+        parts.append(_part("共开展专家服务活动", activities, "场"))
+        parts.append(_part("邀请专家", f("experts"), "名"))
     else:
-        parts.append(f"共选派专家 {_with_unit(f('experts'), '名')}")
-    parts.append(f"深入基层服务 {_with_unit(f('dispatches'), '人次')}、"
-                 f"{_with_unit(f('expert_days'), '天')}")
-    parts.append(f"解决各类难题 {_with_unit(f('problems_solved'), '个')}")
-    parts.append(f"培训基层技术骨干 {_with_unit(f('people_trained'), '人次')}")
-    parts.append(f"惠及群众{_space_before(_with_unit(f('beneficiaries'), '人'))}")
+        parts.append(_part("共选派专家", f("experts"), "名"))
+    parts.append(_part("深入基层服务", f("dispatches"), "人次") + "、"
+                 + _with_unit(f("expert_days"), "天"))
+    parts.append(_part("解决各类难题", f("problems_solved"), "个"))
+    parts.append(_part("培训基层技术骨干", f("people_trained"), "人次"))
+    parts.append(_part("惠及群众", f("beneficiaries"), "人"))
     benefit = f("economic_benefit")
     if benefit:
-        parts.append(f"带动增收{_space_before(_with_unit(benefit, '元'))}")
+        parts.append(_part("带动增收", benefit, "元"))
     sentence = period_opening(figures.period, today) + "，" + _where(figures.slice) \
         + "，".join(parts) + "。"
     rated = figures.values.get("satisfaction_count")
@@ -87,8 +87,11 @@ def summary_paragraph(figures: Figures, today: date | None = None) -> str:
     return sentence
 
 
-def _space_before(text: str) -> str:
-    return text if text.startswith("约") else f" {text}"
+def _part(words: str, n: float | int, unit: str) -> str:
+    """“解决各类难题 214 个”, “惠及群众约 2.3 万人”: 约 follows the words directly, a figure
+    is set off by a space, whichever phrase it is (a big figure may fall in any of them)."""
+    text = _with_unit(n, unit)
+    return f"{words}{text}" if text.startswith("约") else f"{words} {text}"
 
 
 def _where(sl: Slice) -> str:

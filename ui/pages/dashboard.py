@@ -106,6 +106,9 @@ class DashboardPage(Page):
         self.data: overview.Overview | None = None
         self.board: overview.Dashboard | None = None
         self.last_dialog: DrillDownDialog | None = None
+        # The day the board is seen from (None: today); a test or a picture of a past year's
+        # demo county pins it.
+        self.today: date | None = None
         body = QWidget(self)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -207,10 +210,11 @@ class DashboardPage(Page):
     def refresh(self) -> None:
         self._stale = False
         database = self.ctx.database
+        today = self.today
 
         def work(_control: TaskControl) -> tuple[overview.Overview, overview.Dashboard]:
             with database.session() as session:
-                return overview.overview(session, recent=12), overview.dashboard(session)
+                return overview.overview(session, recent=12), overview.dashboard(session, today)
 
         self.ctx.tasks.run(work, on_done=self._show, owner=self)
 
