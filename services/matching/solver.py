@@ -44,7 +44,7 @@ class SolveResult:
     seconds: float
     build_seconds: float
     variables: int
-    solutions: int = 0
+    solutions: int = 0  # 1 when a solution was found (no callback counts improvements)
     log: list[str] = field(default_factory=list)
 
     @property
@@ -308,7 +308,6 @@ def solve(
     params.max_presolve_iterations = 1
     params.symmetry_level = 0
     cancelled = threading.Event()
-    state = {"solutions": 0}
     spent, total = clock
     total_ms = int((total or time_limit) * 1000)
 
@@ -316,33 +315,37 @@ def solve(
         if progress is not None:
             progress(min(total_ms, int((spent + elapsed) * 1000)), total_ms, text)
 
-    class Callback(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            state["solutions"] += 1
-            obj, bound = self.objective_value, self.best_objective_bound
-            gap = max(0.0, bound - obj) / max(abs(obj), 1.0)
-            report(build_seconds + self.wall_time,
-                   f"找到更好的方案：目标值 {obj:,.0f}，与上界差 {gap * 100:.2f}%")
-            if cancel is not None and cancel():
-                cancelled.set()
-                self.stop_search()
-
-    # The solution callback only runs on improvements; a watcher answers Cancel promptly.
+    # No solution callback: CP-SAT calls it on its own threads, and also synchronously on the
+    # calling thread when the hint (a re-run with pinned visits) is already a complete
+    # solution; taking the GIL there crashed the process when the caller was a Qt worker
+    # thread. A Python thread of ours reports the elapsed time and answers Cancel instead.
     done = threading.Event()
+    started = time.perf_counter()
 
     def watch() -> None:
+        next_report = 0.5
         while not done.wait(0.05):
             if cancel is not None and cancel():
                 cancelled.set()
                 solver.stop_search()
                 return
+            elapsed = time.perf_counter() - started
+            if progress is not None and elapsed >= next_report:
+                next_report = elapsed + 0.5
+                try:
+                    report(build_seconds + elapsed, f"正在求解…（已用 {elapsed:.0f} 秒）")
+                except Exception:  # the caller's progress said stop (e.g. a cancelled task)
+                    cancelled.set()
+                    solver.stop_search()
+                    return
 
-    watcher = threading.Thread(target=watch, daemon=True) if cancel is not None else None
+    watcher = (threading.Thread(target=watch, daemon=True)
+               if cancel is not None or progress is not None else None)
     if watcher is not None:
         watcher.start()
     report(build_seconds, f"模型已建立（{n_vars:,} 个变量），开始求解…")
     try:
-        status = solver.solve(built.proto.model, Callback())
+        status = solver.solve(built.proto.model)
     finally:
         done.set()
         if watcher is not None:
@@ -362,4 +365,4 @@ def solve(
     if cancelled.is_set() and name != "OPTIMAL":
         name = "CANCELLED"
     return SolveResult(visits, name, objective, bound, time.perf_counter() - t0, build_seconds,
-                       n_vars, state["solutions"])
+                       n_vars, 1 if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0)
