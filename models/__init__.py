@@ -46,6 +46,7 @@ from models.outcomes import (
 from models.places import Township, Village
 from models.settings import Setting
 from models.units import UNIT_TYPES, Unit
+from models.users import ROLES, User
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -60,6 +61,7 @@ __all__ = [
     "GENDERS",
     "HOLIDAY_KINDS",
     "HONOURS",
+    "ROLES",
     "SATISFACTION_LEVELS",
     "TEAM_KINDS",
     "TITLES",
@@ -97,6 +99,7 @@ __all__ = [
     "Team",
     "Township",
     "Unit",
+    "User",
     "Village",
     "Workstation",
     "WorkstationLog",

@@ -1,4 +1,7 @@
-"""The audit trail: who changed what, when, with the values before and after."""
+"""The audit trail: who changed what, when, with the values before and after.
+
+Entries are never changed or deleted: services/audit.py refuses it in the session and
+migration 0005 adds database triggers that refuse it to any other program too."""
 
 from __future__ import annotations
 
@@ -18,8 +21,11 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp(),
                                          index=True)
-    actor: Mapped[str] = mapped_column(String(60))
-    action: Mapped[str] = mapped_column(String(20))  # create, update, delete, restore, status
+    # Indexed for the audit viewer's filters (100,000 entries and more on a shared server).
+    actor: Mapped[str] = mapped_column(String(60), index=True)
+    # create, update, delete, restore, status; export, print, reveal, login, login_failed,
+    # logout, lock (services/audit.py: ACTIONS)
+    action: Mapped[str] = mapped_column(String(20), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
     entity_uuid: Mapped[str | None] = mapped_column(String(36))

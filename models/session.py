@@ -1,41 +1,23 @@
-"""Engine and session factory. SQLite gets foreign keys and a busy timeout on every connection
-and WAL once the file is known to be ours; other engines (PostgreSQL) are used as they come."""
+"""Engine and session factory. Per-engine settings (SQLite pragmas and WAL, PostgreSQL
+timeouts and pooled-connection checks) live in models/dialect.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_MS = 10_000
+from models import dialect
+from models.dialect import BUSY_TIMEOUT_MS, enable_wal
 
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        # No journal_mode here: switching to WAL rewrites the file header, and a file that
-        # turns out not to be ours (or to be newer than us) must be left untouched.
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
+__all__ = ["BUSY_TIMEOUT_MS", "enable_wal", "make_engine", "make_session_factory"]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    engine = create_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    engine = create_engine(url, **(dialect.engine_options(url) | kwargs))
+    dialect.configure_engine(engine)
     return engine
-
-
-def enable_wal(engine: Engine) -> None:
-    """Switch a SQLite file to write-ahead logging; the mode is kept in the file, so once per
-    open is enough. WAL cannot be set on an in-memory database; SQLite ignores it there."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
+from models import dialect
 from models.session import enable_wal, make_engine, make_session_factory
 from services import audit, paths
 from services.errors import DatabaseError, DatabaseTooNewError
@@ -64,13 +66,17 @@ class Database:
         self.session_factory: sessionmaker[Session] = make_session_factory(engine)
         audit.install(self.session_factory)
         self.backup_path = backup_path
+        self.user: Any = None  # services.auth.CurrentUser after a login; None = local admin
 
     def session(self) -> Session:
         """A plain session for reading; use ``unit_of_work`` for anything that writes."""
-        return self.session_factory()
+        session = self.session_factory()
+        if self.user is not None:
+            session.info.update(actor=self.user.name, role=self.user.role)
+        return session
 
-    def unit_of_work(self, actor: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, actor)
+    def unit_of_work(self, actor: str | None = None, user: Any = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, actor, user or self.user)
 
     @property
     def display_name(self) -> str:
@@ -117,7 +123,8 @@ def open_database(
         translated = translate_db_error(exc)
         if translated is not None:
             raise translated from exc
-        raise DatabaseError(f"无法打开数据库“{url}”：{exc}") from exc
+        shown = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(f"无法打开数据库“{shown}”：{exc}") from exc
     except Exception:
         engine.dispose()
         raise
@@ -138,29 +145,21 @@ def _migrate(engine: Engine, file: Path | None) -> Path | None:
         )
     has_tables = bool(inspect(engine).get_table_names())
     if current is None and has_tables:
-        raise DatabaseError("这个文件不是本程序的数据库（缺少结构版本信息），未作任何改动。")
+        what = "这个文件" if file is not None else "这个数据库里已有其他程序的表，它"
+        raise DatabaseError(f"{what}不是本程序的数据库（缺少结构版本信息），未作任何改动。"
+                            + ("" if file is not None else "请为本程序新建一个空数据库。"))
     backup = None
     if current is not None and file is not None and file.exists():
         backup = _backup_sqlite(file, current)
     cfg = alembic_config()
-    with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            # A migration may rebuild a table that others point at (SQLite cannot ALTER a
-            # constraint); dropping the old copy would fail with foreign keys on. SQLite changes
-            # this setting only outside a transaction; references are checked before commit.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
-        try:
-            with conn.begin():
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise DatabaseError("升级后发现数据引用不一致，升级已撤销。请从备份恢复后联系技术支持。")
-        finally:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+    with engine.connect() as conn, dialect.migration_connection(conn), conn.begin():
+        # Several offices may start the program on a new server database at once: one
+        # migrates, the others wait and then find it current.
+        dialect.lock_for_migration(conn)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        if dialect.references_broken(conn):
+            raise DatabaseError("升级后发现数据引用不一致，升级已撤销。请从备份恢复后联系技术支持。")
     return backup
 
 
@@ -170,6 +169,9 @@ def sync_reference_data(database: Database) -> None:
     from services.calendar import catalogue  # noqa: F401
 
     with database.unit_of_work(actor="系统") as uow:
+        # Two programs opening one server database at once would both insert what is
+        # missing; the second waits here and then finds it there.
+        dialect.lock_for_migration(uow.session.connection())
         for fn in _reference_syncs:
             fn(uow.session)
         uow.commit()

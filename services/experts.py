@@ -6,10 +6,12 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import GENDERS, HONOURS, TITLES, Expert, ExpertUnavailability, Field, expert_specialty
+from models.dialect import as_text
+from services import privacy
 from services import validation as v
 from services.errors import DuplicateError, NotFoundError, ValidationError
 from services.fields import find_field
@@ -47,6 +49,7 @@ def _honours(value: Any) -> list[str]:
 
 
 def _values(session: Session, data: dict[str, Any], current: Expert | None) -> dict[str, Any]:
+    data = privacy.keep_stored(data, current)
     c = v.Collector()
     today = date.today()
     values: dict[str, Any] = {
@@ -154,7 +157,8 @@ def update_expert(
     session: Session, key: int | str, changes: dict[str, Any], expected_version: int | None = None
 ) -> Expert:
     expert = get_expert(session, key)
-    check_version(expert, expected_version, f"专家“{expert.name}”")
+    check_version(expert, expected_version, f"专家“{expert.name}”",
+                  redo=lambda: update_expert(session, expert.id, changes))
     current = {k: getattr(expert, k) for k in _EDITABLE}
     c = v.Collector()
     values = c.check(_values, session, current | changes, expert)
@@ -217,7 +221,10 @@ def remove_unavailability(session: Session, period_id: int) -> None:
     session.flush()
 
 
-def list_experts(session: Session, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+def list_experts(session: Session, *, include_deleted: bool = False,
+                 reveal: bool = False) -> list[dict[str, Any]]:
+    """Experts as dicts (the command line); phones masked unless ``reveal`` (which needs the
+    role of ``privacy.reveal_role`` and is audited)."""
     rows = session.execute(
         select(Expert.id, Expert.code, Expert.name, Expert.gender, Expert.birth_year,
                Expert.title, Expert.title_name, Expert.employer, Expert.phone, Expert.honours,
@@ -236,7 +243,9 @@ def list_experts(session: Session, *, include_deleted: bool = False) -> list[dic
         row = dict(r._mapping)
         row["honours"] = "、".join(row["honours"] or [])
         row["specialties"] = "、".join(specialties.get(r.id, []))
-        result.append(row)
+        result.append(row if reveal else privacy.mask_mapping(row))
+    if reveal:
+        privacy.reveal_in_list(session, "专家", len(result))
     return result
 
 
@@ -250,16 +259,17 @@ ROW_COLUMNS = ("id", "code", "name", "gender", "birth_year", "title", "title_nam
 
 
 def list_rows(
-    session: Session, *, deleted: bool = False, ids: Collection[int] | None = None
+    session: Session, *, deleted: bool = False, ids: Collection[int] | None = None,
+    reveal: bool = False,
 ) -> RowSet:
     """Experts for a list screen (``ROW_COLUMNS``): the live ones, or only the deleted ones.
-    ``ids`` reads just those rows, deleted or not."""
-    text = String()
+    ``ids`` reads just those rows, deleted or not. ID numbers and phones are masked unless
+    ``reveal`` (which needs the role of ``privacy.reveal_role`` and is audited)."""
     stmt = (
         select(Expert.id, Expert.code, Expert.name, Expert.gender, Expert.birth_year,
                Expert.title, Expert.title_name, Expert.employer, Expert.phone,
                Expert.id_number, Expert.honours, Expert.retired, Expert.home_place,
-               type_coerce(Expert.updated_at, text), type_coerce(Expert.deleted_at, text))
+               as_text(Expert.updated_at), as_text(Expert.deleted_at))
         .order_by(Expert.code)
     )
     links = select(expert_specialty.c.expert_id, expert_specialty.c.field_id).order_by(
@@ -281,7 +291,10 @@ def list_rows(
         rows.append((id_, code, name, gender, birth_year, title, title_name, employer, phone,
                      id_number, "、".join(honours or ()), "、".join(names[f] for f in field_ids),
                      field_ids, bool(retired), home_place, updated_at, deleted_at))
-    return RowSet(ROW_COLUMNS, rows)
+    if reveal:
+        privacy.reveal_in_list(session, "专家", len(rows))
+        return RowSet(ROW_COLUMNS, rows)
+    return RowSet(ROW_COLUMNS, privacy.mask_rows(ROW_COLUMNS, rows))
 
 
 def delete_many(session: Session, ids: Iterable[int]) -> BulkResult:
@@ -349,4 +362,4 @@ def form_values(session: Session, key: int | str) -> dict[str, Any]:
             for p in expert.unavailability
         ],
     }
-    return values
+    return privacy.form_personal_data(session, values, expert.name, "Expert", expert.id)

@@ -10,6 +10,7 @@ from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import TITLE_LEVELS, Field, Need, NeedEvent, NeedStatus, Township, Unit, Village
+from models.dialect import as_text
 from services import validation as v
 from services import workflow
 from services.errors import IllegalTransitionError, NotFoundError, ServiceError, ValidationError
@@ -114,7 +115,8 @@ def update_need(
     session: Session, key: int | str, changes: dict[str, Any], expected_version: int | None = None
 ) -> Need:
     need = get_need(session, key)
-    check_version(need, expected_version, f"需求 {need.code}")
+    check_version(need, expected_version, f"需求 {need.code}",
+                  redo=lambda: update_need(session, need.id, changes))
     if need.status in (NeedStatus.REJECTED, NeedStatus.WITHDRAWN):
         raise ServiceError(
             f"需求 {need.code} 已{workflow.status_label(need.status)[1:]}，不能再修改。"
@@ -216,12 +218,12 @@ def list_rows(
     stmt = (
         select(Need.id, Need.code, Need.title, type_coerce(Need.status, text), Unit.name,
                Unit.code, Township.name, Village.name, Need.field_id,
-               type_coerce(Need.window_start, text), type_coerce(Need.window_end, text),
+               as_text(Need.window_start), as_text(Need.window_end),
                Need.experts_wanted, Need.days_wanted, Need.required_title,
-               Need.beneficiaries_estimate, Need.source, type_coerce(Need.submitted_on, text),
+               Need.beneficiaries_estimate, Need.source, as_text(Need.submitted_on),
                type_coerce(func.coalesce(Village.key_support, False)
                            | func.coalesce(Village.poverty_alleviated, False), Integer),
-               type_coerce(Need.updated_at, text), type_coerce(Need.deleted_at, text))
+               as_text(Need.updated_at), as_text(Need.deleted_at))
         .join(Unit, Need.unit_id == Unit.id)
         .join(Township, Need.township_id == Township.id)
         .outerjoin(Village, Need.village_id == Village.id)

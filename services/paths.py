@@ -4,6 +4,10 @@ Order of precedence for the database: ``--db`` on the command line, then the env
 variable ``EXPERT_DISPATCH_DB``, then ``database_url`` in the local config file, then
 ``专家服务基层调度.db`` in the user's data folder. A value without ``://`` is a file path.
 The config file is plain JSON because the database URL cannot be stored in the database.
+
+A shared installation points at a PostgreSQL server instead (docs/deployment.md):
+``postgresql+psycopg://user:password@host:5432/dbname`` (``postgresql://`` and
+``postgres://`` are taken to mean the same driver, psycopg 3, the one the program ships).
 """
 
 from __future__ import annotations
@@ -57,11 +61,28 @@ def write_config(config: dict[str, Any]) -> None:
     tmp.replace(target)
 
 
+# What the file features say when the database is on a server.
+SERVER_BACKUP_MESSAGE = (
+    "备份、完整性检查和从备份恢复只适用于本机的 SQLite 数据库文件。当前使用的是 PostgreSQL "
+    "服务器上的共享数据库：请由服务器管理员用数据库自带的工具备份和恢复（pg_dump / pg_restore，"
+    "见部署说明 docs/deployment.md）。")
+
+_SERVER_SCHEMES = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
 def to_url(db: str) -> str:
-    """A database argument as a SQLAlchemy URL: file paths become ``sqlite:///…``."""
+    """A database argument as a SQLAlchemy URL: file paths become ``sqlite:///…``; a
+    PostgreSQL URL without a driver gets psycopg 3 (SQLAlchemy would pick psycopg2, which the
+    program does not ship)."""
     if "://" in db:
-        return db
+        scheme, rest = db.split("://", 1)
+        return f"{_SERVER_SCHEMES.get(scheme.lower(), scheme)}://{rest}"
     return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def is_server_url(url: str) -> bool:
+    """A database on a server (PostgreSQL), shared by several offices."""
+    return url.split("://", 1)[0].split("+", 1)[0].lower() in _SERVER_SCHEMES
 
 
 def resolve_database_url(cli_db: str | None = None) -> str:

@@ -37,7 +37,8 @@ def update_township(
     session: Session, key: int | str, changes: dict[str, Any], expected_version: int | None = None
 ) -> Township:
     township = find_township(session, key)
-    check_version(township, expected_version, "乡镇")
+    check_version(township, expected_version, f"乡镇“{township.name}”",
+                  redo=lambda: update_township(session, township.id, changes))
     current = {"name": township.name, "code": township.code,
                "latitude": township.latitude, "longitude": township.longitude}
     apply(township, _township_values(session, current | changes, township))
@@ -109,7 +110,8 @@ def update_village(
     village = session.get(Village, village_id)
     if village is None:
         raise NotFoundError(f"找不到编号为 {village_id} 的村。")
-    check_version(village, expected_version, "村")
+    check_version(village, expected_version, f"村“{village.name}”",
+                  redo=lambda: update_village(session, village.id, changes))
     current = {k: getattr(village, k) for k in
                ("name", "township_id", "key_support", "poverty_alleviated", "latitude", "longitude")}
     apply(village, _village_values(session, merge_changes(current, changes), village))

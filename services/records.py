@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.base import Base
-from services.errors import ConflictError, NotFoundError, ServiceError
+from services.errors import NotFoundError, ServiceError
 
 T = TypeVar("T", bound=Base)
 
 
-_MAX_ID = 2**63 - 1  # the largest integer key SQLite and PostgreSQL store
+# The largest key an INTEGER column holds on every engine (PostgreSQL: 4 bytes; SQLite would
+# take 8, but a larger number is no record of ours there either).
+_MAX_ID = 2**31 - 1
 
 
 def looks_like_id(key: object) -> bool:
@@ -54,13 +56,17 @@ def get_record(
     return obj
 
 
-def check_version(obj: Base, expected_version: int | None, label: str) -> None:
-    """Refuse a save based on an out-of-date read (the record changed since it was shown)."""
+def check_version(obj: Base, expected_version: int | None, label: str,
+                  redo: Callable[[], Any] | None = None) -> None:
+    """Refuse a save based on an out-of-date read (the record changed since it was shown).
+
+    ``redo``: applies the caller's changes with no version check (usually the update function
+    itself with ``expected_version=None``); given, the ``ConflictError`` lists the fields on
+    which the user's save and the stored record differ (services/concurrency.py)."""
     if expected_version is not None and getattr(obj, "version", None) != expected_version:
-        raise ConflictError(
-            f"{label}已被其他人修改（您打开的是第 {expected_version} 版，现在是第 "
-            f"{obj.version} 版）。请重新载入后再修改。"  # type: ignore[attr-defined]
-        )
+        from services.concurrency import conflict_error
+
+        raise conflict_error(obj, expected_version, label, redo)
 
 
 def next_code(session: Session, model: type[Base], prefix: str, width: int = 4) -> str:

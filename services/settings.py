@@ -127,7 +127,14 @@ def get_all(session: Session) -> dict[str, Any]:
     return {d.key: stored.get(d.key, copy.deepcopy(d.default)) for d in _DEFS.values()}
 
 
+def _require_admin(session: Session) -> None:
+    from services import auth  # defines settings itself: imported when first needed
+
+    auth.require(session, "管理员", "修改设置")
+
+
 def set_value(session: Session, key: str, value: Any) -> Any:
+    _require_admin(session)
     definition = _definition(key)
     try:
         clean = definition.check(value)
@@ -144,6 +151,7 @@ def set_value(session: Session, key: str, value: Any) -> Any:
 
 def reset(session: Session, key: str | None = None) -> None:
     """Back to the default: one setting, or all when ``key`` is None."""
+    _require_admin(session)
     keys = [key] if key else list(_DEFS)
     for k in keys:
         _definition(k)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import UNIT_TYPES, Need, Township, Unit, Village
+from models.dialect import as_text
+from services import privacy
 from services import validation as v
 from services.errors import ValidationError
 from services.places import resolve_place
@@ -68,8 +70,10 @@ def update_unit(
     session: Session, key: int | str, changes: dict[str, Any], expected_version: int | None = None
 ) -> Unit:
     unit = get_unit(session, key)
-    check_version(unit, expected_version, "需求单位")
+    check_version(unit, expected_version, f"需求单位“{unit.name}”",
+                  redo=lambda: update_unit(session, unit.id, changes))
     current = {k: getattr(unit, k) for k in _EDITABLE}
+    changes = privacy.keep_stored(changes, current)
     if "township" in changes or "township_id" in changes:
         current.pop("village_id")
     apply(unit, _values(session, merge_changes(current, changes)))
@@ -91,7 +95,9 @@ def restore_unit(session: Session, key: int | str) -> Unit:
     return unit
 
 
-def list_units(session: Session, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+def list_units(session: Session, *, include_deleted: bool = False,
+               reveal: bool = False) -> list[dict[str, Any]]:
+    """Units as dicts; phones masked unless ``reveal`` (role-checked and audited)."""
     stmt = (
         select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Township.name.label("township"),
                Village.name.label("village"), Unit.contact_person, Unit.phone, Unit.address,
@@ -102,7 +108,11 @@ def list_units(session: Session, *, include_deleted: bool = False) -> list[dict[
     )
     if not include_deleted:
         stmt = stmt.where(Unit.deleted_at.is_(None))
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    rows = [dict(r._mapping) for r in session.execute(stmt)]
+    if reveal:
+        privacy.reveal_in_list(session, "需求单位", len(rows))
+        return rows
+    return [privacy.mask_mapping(r) or {} for r in rows]
 
 
 # -- queries and bulk actions for the list screens ---------------------------------------------
@@ -114,18 +124,19 @@ ROW_COLUMNS = ("id", "code", "name", "unit_type", "township", "village", "contac
 
 
 def list_rows(
-    session: Session, *, deleted: bool = False, ids: Collection[int] | None = None
+    session: Session, *, deleted: bool = False, ids: Collection[int] | None = None,
+    reveal: bool = False,
 ) -> RowSet:
     """Units for a list screen (``ROW_COLUMNS``): the live ones, or only the deleted ones.
-    ``ids`` reads just those rows, deleted or not."""
-    text = String()
+    ``ids`` reads just those rows, deleted or not. Phones are masked unless ``reveal``
+    (role-checked and audited)."""
     needs = (select(Need.unit_id, func.count().label("n")).where(Need.deleted_at.is_(None))
              .group_by(Need.unit_id).subquery())
     stmt = (
         select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Township.name, Village.name,
                Unit.contact_person, Unit.phone, Unit.address, func.coalesce(needs.c.n, 0),
-               Unit.township_id, Unit.village_id, type_coerce(Unit.updated_at, text),
-               type_coerce(Unit.deleted_at, text))
+               Unit.township_id, Unit.village_id, as_text(Unit.updated_at),
+               as_text(Unit.deleted_at))
         .join(Township, Unit.township_id == Township.id)
         .outerjoin(Village, Unit.village_id == Village.id)
         .outerjoin(needs, needs.c.unit_id == Unit.id)
@@ -135,7 +146,11 @@ def list_rows(
         stmt = stmt.where(Unit.id.in_(list(ids)))
     else:
         stmt = stmt.where(Unit.deleted_at.is_not(None) if deleted else Unit.deleted_at.is_(None))
-    return RowSet(ROW_COLUMNS, session.connection().execute(stmt).all())  # type: ignore[arg-type]
+    rows = session.connection().execute(stmt).all()
+    if reveal:
+        privacy.reveal_in_list(session, "需求单位", len(rows))
+        return RowSet(ROW_COLUMNS, rows)  # type: ignore[arg-type]
+    return RowSet(ROW_COLUMNS, privacy.mask_rows(ROW_COLUMNS, rows))
 
 
 def delete_many(session: Session, ids: Iterable[int]) -> BulkResult:
@@ -153,7 +168,8 @@ def check(session: Session, data: dict[str, Any], key: int | str | None = None) 
             _values(session, data)
         else:
             unit = get_unit(session, key)
-            _values(session, merge_changes({k: getattr(unit, k) for k in _EDITABLE}, data))
+            _values(session, merge_changes({k: getattr(unit, k) for k in _EDITABLE},
+                                           privacy.keep_stored(data, unit)))
     except ValidationError as exc:
         return dict(exc.errors)
     return {}
@@ -162,5 +178,6 @@ def check(session: Session, data: dict[str, Any], key: int | str | None = None) 
 def form_values(session: Session, key: int | str) -> dict[str, Any]:
     """What an edit form starts from: the editable values and the version."""
     unit = get_unit(session, key)
-    return {k: getattr(unit, k) for k in _EDITABLE} | {
+    values = {k: getattr(unit, k) for k in _EDITABLE} | {
         "id": unit.id, "code": unit.code, "version": unit.version}
+    return privacy.form_personal_data(session, values, unit.name, "Unit", unit.id)

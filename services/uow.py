@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import getpass
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,11 +31,25 @@ def translate_db_error(exc: Exception) -> ServiceError | None:
             return DuplicateError.single("", "与已有记录重复（编号、身份证号或电话相同）。请检查后再保存。")
         if "foreign key" in text:
             return ServiceError("该记录仍被其他记录引用，或引用了不存在的记录，未保存。")
-        if "check" in text or "not null" in text:
+        if "check" in text or "not null" in text or "not-null" in text:
             return ServiceError(f"数据不符合规则，未保存。请检查填写的内容。（{text[:120]}）")
+    if isinstance(exc, DBAPIError) and ("could not serialize" in text or "deadlock" in text):
+        # PostgreSQL: two offices wrote the same rows at the same moment; one must retry.
+        return ConflictError("其他人正在同时修改相同的数据，本次保存未完成。请重新载入后再试。")
     if isinstance(exc, OperationalError):
-        if "locked" in text or "busy" in text:
+        if "locked" in text or "busy" in text or "lock timeout" in text:
             return DatabaseError("数据库正被其他程序占用。请稍候再试；如一直如此，请关闭其他打开本数据库的程序。")
+        if ("could not connect" in text or "connection refused" in text
+                or "server closed the connection" in text or "connection timeout" in text
+                or "timeout expired" in text or "name or service not known" in text
+                or "could not translate host name" in text or "no route to host" in text):
+            return DatabaseError("无法连接数据库服务器。请检查网络、服务器地址和端口，"
+                                 "以及服务器上的 PostgreSQL 是否在运行、防火墙是否放行。")
+        if "password authentication failed" in text or "no pg_hba.conf entry" in text:
+            return DatabaseError("数据库服务器拒绝登录：用户名或密码不对，或服务器不允许从本机连接"
+                                 "（pg_hba.conf）。请联系服务器管理员。")
+        if "does not exist" in text and "database" in text:
+            return DatabaseError("服务器上没有这个数据库。请检查数据库名称，或请管理员先创建它。")
         if "disk" in text and "full" in text:
             return DatabaseError("磁盘空间已满，数据未保存。请清理磁盘后重试。")
         if "readonly" in text or "read-only" in text:
@@ -53,15 +68,19 @@ class UnitOfWork:
     written into every audit entry and need event).
     """
 
-    def __init__(self, factory: sessionmaker[Session], actor: str | None = None) -> None:
+    def __init__(self, factory: sessionmaker[Session], actor: str | None = None,
+                 user: Any = None) -> None:
         self._factory = factory
-        self.actor = actor or default_actor()
+        # ``user``: the logged-in services.auth.CurrentUser (name, role); none = local admin.
+        self.actor = actor or (user.name if user is not None else None) or default_actor()
+        self.role: str = user.role if user is not None else "管理员"
         self.session: Session
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
         self.session.info["actor"] = self.actor
+        self.session.info["role"] = self.role
         return self
 
     def commit(self) -> None:

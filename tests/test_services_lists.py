@@ -135,7 +135,12 @@ def test_expert_rows_checks_and_form_values(db, uow, county: County) -> None:
         rows = experts.list_rows(s).dicts()
         tea = next(r for r in rows if r["code"] == county.tea_expert)
         assert tea["specialties"] == "茶叶、茶园管理" and len(tea["field_ids"]) == 2
-        assert tea["honours"] == "省级专家" and tea["id_number"] == county.tea_expert_id_number
+        # Personal numbers are masked in lists unless revealed (role-checked, audited).
+        assert tea["honours"] == "省级专家" and tea["id_number"] == "520102********1314"
+        assert tea["phone"] == "138****0001"
+        full = next(r for r in experts.list_rows(s, reveal=True).dicts()
+                    if r["code"] == county.tea_expert)
+        assert full["id_number"] == county.tea_expert_id_number
         errors = experts.check(s, {"name": "李四", "gender": "男", "id_number": "52010219800101"})
         assert "18 位" in errors["id_number"]
         dup = experts.check(s, {"name": "李四", "gender": "男",

@@ -315,15 +315,55 @@ class RecordForm(QDialog):
             return True
         if isinstance(exc, ConflictError):
             self.general_error.set_error(exc.message)
+            self._ask_conflict(exc)
             return True
         if isinstance(exc, ServiceError):
             self.general_error.set_error(exc.message)
             return True
         return False
 
+    # -- someone else saved first ------------------------------------------------------------------
+
+    def conflict_text(self, exc: ConflictError) -> str:
+        """The differences, one field a line, named as this form names its fields."""
+        lines = []
+        for change in exc.changes:
+            key = self.aliases.get(change.field, change.field)
+            f = self.fields.get(key) or self.fields.get(key.removesuffix("_id"))
+            label = f.label if f is not None else change.label
+            lines.append(self.tr("{0}：您的是“{1}”，现在是“{2}”").format(
+                label, change.mine, change.theirs))
+        return "\n".join(lines)
+
+    def _ask_conflict(self, exc: ConflictError) -> None:
+        """重新载入 (take the stored version, drop one's edits) or 保留我的修改 (the fields
+        this user changed, put on top of the stored version and saved again)."""
+        mine = {k: v for k, v in self.values().items()
+                if self._initial is None or self._initial.get(k) != v}
+        who = exc.changed_by or self.tr("其他人")
+        text = self.tr("这条{0}在您编辑期间已被{1}修改并保存。").format(self.tr(self.noun), who)
+        details = self.conflict_text(exc)
+        informative = (self.tr("不同之处：") + "\n" + details + "\n\n" if details else "") + self.tr(
+            "“重新载入”显示对方保存的内容，您的修改不保留；“保留我的修改”把您改过的项填到"
+            "最新版本上再保存一次。")
+
+        def answer(index: int) -> None:
+            if index == 0:
+                self._load(after=None)
+            elif index == 1:
+                self._load(after=mine)
+
+        self.conflict_box = messages.ask(
+            self, text,
+            [(self.tr("重新载入"), Role.AcceptRole), (self.tr("保留我的修改"), Role.ActionRole),
+             (self.tr("继续编辑"), Role.RejectRole)],
+            answer, title=self.tr("保存冲突"), informative=informative, default=0)
+
     # -- loading ---------------------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _load(self, after: dict[str, Any] | None = None) -> None:
+        """Read the choices and the record; ``after``: the user's edits to put back on top of
+        what was read, then save again (保留我的修改 after a conflict)."""
         database, record_id = self.ctx.database, self.record_id
         load, load_choices = self.load, self.load_choices
 
@@ -345,7 +385,12 @@ class RecordForm(QDialog):
             self._set_enabled(True)
             self.status.setText("")
             self._initial = self.values()
+            self.general_error.set_error("")
             self.ready.emit()
+            if after:
+                self.set_values(after)
+                self._touched.update(after)
+                self.accept()
 
         def failed(exc: Exception) -> bool:
             if isinstance(exc, ServiceError):

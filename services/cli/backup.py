@@ -15,7 +15,7 @@ def database_file(args: argparse.Namespace) -> Path:
     url = paths.resolve_database_url(getattr(args, "db", None))
     path = paths.sqlite_path(url)
     if path is None:
-        raise DatabaseError("只有本机 SQLite 数据库文件可以用本程序备份；服务器数据库请由管理员备份。")
+        raise DatabaseError(paths.SERVER_BACKUP_MESSAGE)
     return path
 
 

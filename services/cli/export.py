@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(p)
     p.add_argument("--full", action="store_true",
                    help="导出完整的身份证号和电话（默认遮盖中间几位）；此操作记入操作日志")
+    p.add_argument("--anonymise", action="store_true",
+                   help="脱敏导出（发往局外）：姓名只留姓和末字（张*明），身份证号、电话遮盖，出生日期只留年份")
     p.add_argument("--status", help="只导出该状态的需求（如 reviewed 或 已论证）")
     p.add_argument("--deleted", action="store_true", help="包括已删除的记录")
     p.set_defaults(handler=export)
@@ -41,9 +43,15 @@ def export(args: argparse.Namespace) -> int:
                                                   include_deleted=args.deleted)
                        if r["status"] == label]
                 description = f"状态为“{label}”"
-            result = export_list(uow.session, args.kind, args.out, ids=ids,
-                                 reveal_personal=args.full, include_deleted=args.deleted,
-                                 actor=uow.actor, description=description)
+            if args.anonymise:
+                from services.privacy import export_anonymised
+
+                result = export_anonymised(uow.session, args.kind, args.out, ids=ids,
+                                           description=description)
+            else:
+                result = export_list(uow.session, args.kind, args.out, ids=ids,
+                                     reveal_personal=args.full, include_deleted=args.deleted,
+                                     actor=uow.actor, description=description)
             uow.commit()
     finally:
         db.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from services import audit
 from services.documents import certificate as cert
 from services.documents import dispatch_sheet as ds
 from services.documents import letter as lt
@@ -24,6 +25,7 @@ from services.documents.common import Seasons
 from services.documents.errors import DocumentError
 from services.documents.fonts import FontSet, font_set
 from services.documents.page import Cancelled, PdfJob, Progress, Target, never, no_progress, office
+from services.privacy import require_reveal_role
 
 
 @dataclass
@@ -73,6 +75,8 @@ def print_dispatch_sheets(
     starting between ``start`` and ``end``), all in one PDF with the fonts embedded once."""
     progress = progress or no_progress
     cancelled = cancelled or never
+    if show_id_numbers:
+        require_reveal_role(session, "打印完整身份证号")
     dispatches = ds.dispatches_to_print(session, keys, start=start, end=end)
     if not dispatches:
         raise DocumentError("没有可打印的派遣单（只打印“拟派”和“已确认”的派遣）。"
@@ -94,6 +98,10 @@ def print_dispatch_sheets(
         job.check(cancelled)
 
     _run(job, body)
+    # The sheets carry the expert's and the unit's phones: personal data leaving on paper.
+    _audit_print(session, f"打印派遣单 {total} 份（含电话" + ("、完整身份证号" if show_id_numbers
+                                                     else "") + "）", "Dispatch",
+                 [d.id for d in dispatches], show_id_numbers)
     return _result(target, job, total)
 
 
@@ -151,13 +159,25 @@ def print_certificate(
     fonts: FontSet | None = None,
 ) -> PrintResult:
     """服务基层经历证明: an expert's completed grassroots service days in a period."""
+    if show_id_numbers:
+        require_reveal_role(session, "打印完整身份证号")
     fonts = fonts or font_set(session)
     info = office(session)
     data = cert.certificate_data(session, expert_key, info, start=start, end=end,
                                  show_id_numbers=show_id_numbers)
     job = PdfJob(target, fonts, title=f"服务基层经历证明（{data.name}）", author=info.bureau)
     _run(job, lambda: cert.draw_certificate(job, data, info, issued_on or date.today()))
+    _audit_print(session, f"打印服务基层经历证明（{data.name}，身份证号"
+                 + ("完整）" if show_id_numbers else "已遮盖）"), "Expert", [], show_id_numbers)
     return _result(target, job, 1)
+
+
+def _audit_print(session: Session, note: str, entity_type: str, ids: list[int],
+                 full_ids: bool) -> None:
+    audit.record_separately(session, "print", note, entity_type=entity_type,
+                            entity_id=ids[0] if len(ids) == 1 else None,
+                            after={"count": len(ids) or 1, "ids": ids[:50],
+                                   "show_id_numbers": full_ids})
 
 
 def print_month_calendar(

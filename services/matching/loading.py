@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, case, func, select, type_coerce
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import SelectBase
 
@@ -30,6 +30,7 @@ from models import (
     application_member,
     expert_specialty,
 )
+from models.dialect import as_text
 from services.matching import calendar_link
 from services.matching.config import Rules
 from services.matching.fieldtree import FieldTree
@@ -127,7 +128,7 @@ def expert_infos(session: Session, ids: Ids, start: date, end: date,
     # Honours as the stored text: most experts have none, and decoding "[]" thousands of
     # times through the JSON type costs more than the query.
     stmt = select(Expert.id, Expert.code, Expert.name, Expert.title,
-                  type_coerce(Expert.honours, String), Expert.employer_unit_id,
+                  as_text(Expert.honours), Expert.employer_unit_id,
                   Expert.home_latitude, Expert.home_longitude, Expert.max_days_per_month,
                   Expert.max_days_per_year, Expert.retired).where(Expert.deleted_at.is_(None))
     links = select(expert_specialty.c.expert_id, expert_specialty.c.field_id)
@@ -221,6 +222,10 @@ def load_snapshot(
     of a proposal the user fixed before re-running. ``exclude_experts``: experts who dropped
     out (their movable visits are released).
     """
+    # First, so that a change made while the rest is read shows as a change at acceptance.
+    versions = dict(fetch(session, select(Dispatch.id, Dispatch.version).where(
+        Dispatch.start_date <= date(end.year, 12, 31),
+        Dispatch.end_date >= date(start.year, 1, 1))).all())
     statuses = [NeedStatus.REVIEWED] + ([NeedStatus.MATCHED] if replan else [])
     stmt = need_query().where(Need.status.in_(statuses)).order_by(Need.code)
     if need_codes is not None:
@@ -257,4 +262,8 @@ def load_snapshot(
         allow_holidays=rules.allow_holidays, allow_weekends=rules.allow_weekends,
         min_match_rank=rules.min_match_rank,
         township_names=dict(fetch(session, select(Township.id, Township.name)).all()),
+        dispatch_versions={
+            v.dispatch_id: versions[v.dispatch_id] for v in [*busy, *previous]
+            if v.dispatch_id in versions
+            and (v.need_id in need_ids or (v.start <= end and v.end >= start))},
     )

@@ -124,6 +124,9 @@ class Plan:
     unplanned: list[Unplanned] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     stats: SolveStats = field(default_factory=SolveStats)
+    # (dispatch id, version) of the dispatches the plan was based on; accepting it is refused
+    # when one of them changed since (empty in proposals saved before this check existed).
+    based_on: list[tuple[int, int]] = field(default_factory=list)
 
     def visits_of(self, need_id: int) -> list[PlannedVisit]:
         return [v for v in self.visits if v.need_id == need_id]
@@ -158,4 +161,5 @@ class Plan:
                                     "new_start": d(c.get("new_start"))}))
                      for c in data.get("changes", [])],
             stats=SolveStats(**stats),
+            based_on=[(int(i), int(v)) for i, v in data.get("based_on", [])],
         )

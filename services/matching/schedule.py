@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from models import Dispatch, DispatchStatus, Need, NeedStatus, PlanProposal, ProposalStatus
 from services import dispatches, needs
-from services.errors import NotFoundError, ServiceError, ValidationError
+from services.errors import (
+    ConflictError,
+    FieldChange,
+    NotFoundError,
+    ServiceError,
+    ValidationError,
+)
 from services.matching import config, explain, loading, validate
 from services.matching import planner as planner_mod
 from services.matching.needstate import update_need_statuses
@@ -130,6 +136,7 @@ def plan_from_snapshot(
             plan.unplanned.append(Unplanned(need.id, need.code, need.title,
                                             why_not[need.id], need.priority))
     plan.changes = _changes(snapshot, result.visits)
+    plan.based_on = sorted(snapshot.dispatch_versions.items())
     return plan
 
 
@@ -176,8 +183,13 @@ def accept_plan(session: Session, plan: Plan, actor: str,
     leave since the plan was made) by the independent validator; any broken rule refuses the
     whole acceptance and nothing is written.
     """
+    _check_basis(session, plan)
     chosen = {c.strip().upper() for c in need_codes} if need_codes is not None else None
-    visits = [v for v in plan.visits if not v.pinned and (chosen is None or v.need_code in chosen)]
+    # A visit that stands for a dispatch already exists; every other one is written, pinned
+    # or not: the user pins the visits they fixed or changed by hand, and those are exactly
+    # the ones they mean to accept.
+    visits = [v for v in plan.visits
+              if not v.dispatch_code and (chosen is None or v.need_code in chosen)]
     # Planned dispatches this plan replaces: those of the changed needs.
     touched = {v.need_code for v in visits} | {c.need_code for c in plan.changes}
     if chosen is not None:
@@ -203,6 +215,33 @@ def accept_plan(session: Session, plan: Plan, actor: str,
                          actor)
     session.flush()
     return written
+
+
+def _check_basis(session: Session, plan: Plan) -> None:
+    """Refuse a plan whose dispatches changed since it was made (someone confirmed, moved,
+    cancelled or deleted one meanwhile, possibly in another office): it was planned around
+    them, so it must be planned again. The row locks of the UPDATEs that follow keep a
+    change from slipping in between on PostgreSQL; SQLite has one writer at a time."""
+    if not plan.based_on:
+        return
+    ids = [i for i, _ in plan.based_on]
+    now = {row.id: row for row in session.execute(
+        select(Dispatch.id, Dispatch.code, Dispatch.version, Dispatch.status)
+        .where(Dispatch.id.in_(ids)))}
+    changed = [(i, v, now.get(i)) for i, v in plan.based_on
+               if i not in now or now[i].version != v]
+    if not changed:
+        return
+    details = [FieldChange(
+        f"dispatch:{i}", f"派遣 {row.code}" if row else f"派遣（编号 {i}）",
+        f"第 {v} 版",
+        f"第 {row.version} 版（{dispatches.STATUS_LABELS.get(row.status, row.status)}）"
+        if row else "已删除") for i, v, row in changed]
+    names = "、".join(c.label.removeprefix("派遣 ") for c in details[:5])
+    raise ConflictError(
+        f"排程方案所依据的派遣 {names}{' 等' if len(details) > 5 else ''}在方案生成后已被修改，"
+        "方案未采纳，没有写入任何派遣。请重新排程后再采纳。",
+        changes=details, entity="Plan")
 
 
 def _recheck(session: Session, plan: Plan, visits: list[PlannedVisit]) -> None:

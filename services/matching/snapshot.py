@@ -127,6 +127,10 @@ class Snapshot:
     allow_weekends: bool = True
     min_match_rank: int = 2  # fieldtree.LEVEL_RANK: 2 = same industry at least
     township_names: dict[int, str] = field(default_factory=dict)
+    # Dispatch id → version of the dispatches this run is based on (those touching the period
+    # and those of the needs planned), read before everything else: accepting the plan is
+    # refused when one of them changed meanwhile (schedule.accept_plan).
+    dispatch_versions: dict[int, int] = field(default_factory=dict)
 
     @property
     def period_days(self) -> int:
