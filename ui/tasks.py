@@ -27,6 +27,105 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+_frozen_at_modules = 0
+
+
+def _freeze_imports() -> None:
+    """Move what the program has imported so far out of the garbage collector's sight
+    (``gc.freeze``), once new modules came in (the start-up's, then a screen's first use of
+    the solver, the PDF and font libraries …).
+
+    Why: a full collection walks every object the collector tracks, and the modules of
+    SQLAlchemy, OR-Tools/pandas and reportlab are hundreds of thousands of them. When a worker
+    triggers one, it holds the GIL for 100–300 ms and the window freezes. Modules, classes
+    and functions live as long as the program, so there is nothing to collect among them.
+    The young generations are collected first so that today's garbage is not frozen with
+    them; what garbage already sits in the oldest generation stays (a few kB, once per
+    burst of imports)."""
+    global _frozen_at_modules
+    import sys
+
+    if len(sys.modules) - _frozen_at_modules < 20:
+        return
+    import gc
+
+    _frozen_at_modules = len(sys.modules)
+    gc.collect(1)
+    gc.freeze()
+
+
+_import_lock = threading.Lock()
+
+
+def import_quietly(*modules: str, native: tuple[str, ...] = ()) -> None:
+    """Import ``modules`` (a worker's first use of a big library) with the garbage collector
+    paused, then freeze what came in; load the extension modules named in ``native`` first
+    with the GIL released.
+
+    Why: importing OR-Tools with pandas, or reportlab and pdfium, creates a few hundred
+    thousand objects that live as long as the program; while they come in they trigger full
+    collections that walk them all with the GIL held (70–250 ms here: the window freezes).
+    Paused, nothing is walked; frozen, they are never walked again. Whatever garbage the
+    other threads leave during these few hundred ms is frozen with them (small, once).
+
+    An import loads an extension module's shared library holding the GIL; OR-Tools' is
+    33 MB and its loading froze the window for 80–115 ms. Loaded beforehand through a plain
+    foreign call (``dlopen``/``LoadLibraryExW`` by ctypes, which releases the GIL), the
+    import then finds it in memory."""
+    import gc
+    import importlib
+    import sys
+
+    if all(name in sys.modules for name in modules):
+        return
+    with _import_lock:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for name in native:
+                _preload_native(name)
+            for name in modules:
+                importlib.import_module(name)
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
+
+
+def _preload_native(name: str) -> None:
+    """Load the shared library of extension module ``name`` (and what it links) with the GIL
+    released; quietly nothing if it cannot be found or loaded (the import then does it)."""
+    import ctypes
+    import importlib.util
+    import os
+    import sys
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return
+    path = spec.origin if spec is not None else None
+    if not path or not path.endswith((".so", ".pyd")):
+        return
+    try:
+        if sys.platform == "win32":
+            kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+            load = kernel32.LoadLibraryExW
+            load.restype = ctypes.c_void_p
+            load.argtypes = [ctypes.c_wchar_p, ctypes.c_void_p, ctypes.c_uint32]
+            # LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS: the
+            # library's own folder for what it links, as the import would.
+            load(path, None, 0x00000100 | 0x00001000)
+        else:
+            libc = ctypes.CDLL(None)
+            dlopen = libc.dlopen
+            dlopen.restype = ctypes.c_void_p
+            dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+            # The flags the import will use: it then gets the same, loaded, library.
+            dlopen(os.fsencode(path), sys.getdlopenflags())
+    except (OSError, AttributeError):
+        return
+
 
 def _log() -> Any:
     import logging  # here: the first paint does not wait for the logging package
@@ -170,6 +269,7 @@ class Task(QObject):
         self._finish()
 
     def _finish(self) -> None:
+        _freeze_imports()
         self.runner._forget(self)
         self.ended.emit()
         self.deleteLater()

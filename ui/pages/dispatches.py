@@ -41,7 +41,7 @@ from ui.pdf_preview import PdfPreview
 from ui.printing import print_pdf, render_pages
 from ui.record_list import FilterDef, RecordListPage, choice_filter
 from ui.table_model import Column
-from ui.tasks import TaskControl
+from ui.tasks import TaskControl, import_quietly
 from ui.widgets import DateEdit, ErrorLabel, muted
 
 DISPATCH = "dispatch"  # the Changes kind of a dispatch
@@ -53,6 +53,9 @@ STATE_COLOURS = {"planned": "#8a6d00", "confirmed": "#1f6fb2", dispatches.IN_PRO
 
 def _sheets_pdf(database: Any, ids: list[int], control: TaskControl | None = None) -> bytes:
     """The dispatch sheets of ``ids`` as one PDF, in memory (worker thread)."""
+    # reportlab and pdfium (the preview and the printer render the PDF next) on their first
+    # use, without the full garbage collections that would freeze the window.
+    import_quietly("services.documents", "pypdfium2")
     from services.documents import print_dispatch_sheets
 
     out = io.BytesIO()

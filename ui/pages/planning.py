@@ -12,6 +12,7 @@ changes, which are shown before anything is accepted. Proposals can be saved and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -46,9 +47,11 @@ from services import dispatches
 from ui import messages
 from ui.context import EXPERT, NEED, AppContext, Changes
 from ui.pages import Page, PageSpec
-from ui.tasks import TaskControl
+from ui.tasks import TaskControl, import_quietly
 from ui.timeline_view import Bar, Shade, TimelineView
 from ui.widgets import DateEdit, ErrorLabel, heading, muted
+
+_PINYIN_LOCK = threading.Lock()
 
 DISPATCH = "dispatch"
 Key = tuple[int, int, date]  # a visit: (need id, expert id, start)
@@ -281,6 +284,7 @@ class PlanningPage(Page):
         self.task: Any = None
         self.dialog: QDialog | None = None
         self._needs_generation = 0
+        self._needs_task: Any = None
 
         today = date.today()
         first = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
@@ -442,22 +446,36 @@ class PlanningPage(Page):
         database = self.ctx.database
         self.needs_label.setText(self.tr("正在查找需求…"))
 
-        def work(_control: TaskControl) -> Any:
-            with database.session() as session:
-                return dispatches.planning_needs(session, start, end, statuses=statuses)
+        if self._needs_task is not None:
+            self._needs_task.cancel()  # the period changed again: its rows are not wanted
 
-        def done(rows: Any) -> None:
+        def work(control: TaskControl) -> Any:
+            from services.search import sort_key
+
+            with database.session() as session:
+                rows = dispatches.planning_needs(session, start, end, statuses=statuses)
+            control.check()
+            data = rows.dicts()
+            # The filters' choices sorted here, by pinyin: the first sort builds the pinyin
+            # tables (a 50 ms json.loads that holds the GIL, then ~70 ms of Python), which
+            # must not happen on the GUI thread, nor on both workers at once (setting the
+            # period changes two dates: two loads).
+            with _PINYIN_LOCK:
+                control.check()
+                choices = {key: sorted({r[key] for r in data if r[key]}, key=sort_key)
+                           for key in ("township", "crop")}
+            return data, choices
+
+        def done(result: Any) -> None:
             if generation != self._needs_generation:
                 return
-            data = rows.dicts()
+            data, choices = result
             for combo, key in ((self.township, "township"), (self.crop, "crop")):
                 chosen = combo.currentData()
                 combo.blockSignals(True)
                 combo.clear()
                 combo.addItem(self.tr(ALL), None)
-                from services.search import sort_key
-
-                for value in sorted({r[key] for r in data if r[key]}, key=sort_key):
+                for value in choices[key]:
                     combo.addItem(value, value)
                 combo.setCurrentIndex(max(combo.findData(chosen), 0))
                 combo.blockSignals(False)
@@ -470,7 +488,12 @@ class PlanningPage(Page):
                 return True
             return False
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed, owner=self)
+        self._needs_task = self.ctx.tasks.run(work, on_done=done, on_error=failed, owner=self)
+        self._needs_task.ended.connect(lambda task=self._needs_task: self._needs_ended(task))
+
+    def _needs_ended(self, task: Any) -> None:
+        if self._needs_task is task:
+            self._needs_task = None
 
     def _filters_changed(self) -> None:
         data = getattr(self, "_all_needs", [])
@@ -511,6 +534,11 @@ class PlanningPage(Page):
         def work(control: TaskControl) -> tuple[Any, Any, list[Any]]:
             from services import experts
             from services.matching import plan_season
+
+            # The solver's library (OR-Tools brings pandas) on its first use, without the
+            # full garbage collections that would freeze the window (see import_quietly).
+            import_quietly("ortools.sat.python.cp_model",
+                           native=("ortools.sat.python.cp_model_helper",))
 
             def progress(done: int, total: int, text: str) -> None:
                 if not control.cancelled():
