@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, local_now
 
 
 class AuditEntry(Base):
@@ -19,8 +19,8 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp(),
-                                         index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=local_now,
+                                         server_default=func.current_timestamp(), index=True)
     # Indexed for the audit viewer's filters (100,000 entries and more on a shared server).
     actor: Mapped[str] = mapped_column(String(60), index=True)
     # create, update, delete, restore, status; export, print, reveal, login, login_failed,

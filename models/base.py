@@ -23,6 +23,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def local_now() -> datetime:
+    """The office's wall-clock time, to the second. History and audit times are shown and
+    filtered by local date (a need reviewed at 07:30 on 1 January belongs to the new year);
+    the database's CURRENT_TIMESTAMP is UTC on SQLite, eight hours off in China."""
+    return datetime.now().replace(microsecond=0)
+
+
 def new_uuid() -> str:
     return str(uuid.uuid4())
 

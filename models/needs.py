@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, RecordMixin, SoftDeleteMixin
+from models.base import Base, RecordMixin, SoftDeleteMixin, local_now
 from models.fields import Field
 from models.places import Township, Village
 from models.units import Unit
@@ -96,7 +96,8 @@ class NeedEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    at: Mapped[datetime] = mapped_column(DateTime, default=local_now,
+                                         server_default=func.current_timestamp())
     actor: Mapped[str] = mapped_column(String(60))
     from_status: Mapped[NeedStatus | None] = mapped_column(
         Enum(NeedStatus, name="need_event_from", native_enum=False, create_constraint=False,

@@ -194,3 +194,31 @@ def test_parse_status_rejects(text: str) -> None:
         workflow.parse_status(text)
     assert list(info.value.errors) == ["status"]
     assert has_cjk(info.value.message) and "reviewed（已论证）" in info.value.message
+
+
+def test_history_and_audit_times_are_the_office_clock(uow: UowFactory, county: County,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A county office in China is eight hours ahead of UTC, which is what SQLite's
+    CURRENT_TIMESTAMP gives: history and audit times must be local, or a need reviewed at
+    07:30 on 1 January would be counted in the old year."""
+    import time
+    from datetime import datetime, timedelta
+
+    from models import AuditEntry
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        code = _new_need(uow, county)
+        with uow() as u:
+            needs.set_status(u.session, code, S.REVIEWED, u.actor)
+            u.commit()
+        now = datetime.now()
+        with uow() as u:
+            need = needs.get_need(u.session, code)
+            assert all(abs(e.at - now) < timedelta(minutes=5) for e in need.events)
+            entry = u.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+            assert entry is not None and abs(entry.at - now) < timedelta(minutes=5)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
