@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import csv
 import enum
+import getpass
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -25,6 +27,13 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
         metavar="路径",
         help="数据库文件路径或数据库 URL（默认：环境变量 EXPERT_DISPATCH_DB，或用户数据文件夹中的数据库）",
     )
+    parser.add_argument(
+        "--login",
+        metavar="用户名",
+        default=os.environ.get(USER_ENV) or None,
+        help=f"数据库已开启登录时，以该用户身份操作（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
+             f"或放在环境变量 {PASSWORD_ENV} 中",
+    )
 
 
 def add_format_option(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +45,42 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+USER_ENV = "EXPERT_DISPATCH_USER"
+PASSWORD_ENV = "EXPERT_DISPATCH_PASSWORD"
+
+
 def open_db(args: argparse.Namespace) -> Database:
-    return open_database(getattr(args, "db", None))
+    """The database of ``--db``, with its acting user: when the office has switched login on
+    (a shared server), the command line acts only as a user who logs in, exactly as the
+    window does — roles are checked in the services, so a read-only user's commands cannot
+    write. With login off (one PC) it acts as the local user, as before."""
+    database = open_database(getattr(args, "db", None))
+    try:
+        _sign_in(database, getattr(args, "login", None))
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
+def _sign_in(database: Database, username: str | None) -> None:
+    from services import auth
+    from services.errors import AuthenticationError
+
+    with database.session() as session:
+        if not auth.login_required(session) or auth.needs_first_admin(session):
+            return  # one PC, or the first administrator is still to be created
+    if not username:
+        raise AuthenticationError(
+            "本数据库已开启登录：请用 --login 用户名 指定操作人（密码在提示时输入，"
+            f"或放在环境变量 {PASSWORD_ENV} 中）。")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise AuthenticationError(
+                f"需要用户 {username} 的密码：请在终端中运行以便输入，或放在环境变量 {PASSWORD_ENV} 中。")
+        password = getpass.getpass(f"用户 {username} 的密码：")
+    auth.login(database, username, password)
 
 
 def _cell(value: Any) -> Any:
