@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Select, String, and_, func, literal, or_, select, type_coerce
+from sqlalchemy import Date, Select, String, and_, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -278,7 +278,7 @@ def _budget_query(period: Period, sl: Slice) -> Select[Any] | None:
     owner: ColumnElement[bool] = (
         and_(Budget.team_id.is_(None), Budget.activity_id.is_(None)) if sl.kind == "all"
         else Budget.team_id == sl.key)
-    return (select(Budget.id.label("id"), type_coerce(Budget.year, String).label("code"),
+    return (select(Budget.id.label("id"), cast(Budget.year, String).label("code"),
                    Budget.note.label("label"), literal(None, Date).label("on"),
                    Budget.amount_fen.label("value"))
             .where(owner, Budget.year.in_(period.years)).order_by(Budget.year, Budget.id))
