@@ -54,29 +54,17 @@ _SELF_SERVICE = frozenset({"failed_attempts", "locked_until", "last_login_at", "
                            "must_change_password"})
 
 
-def _int_setting(low: int, high: int, label: str):  # type: ignore[no-untyped-def]
-    def check(value: Any) -> int:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValidationError.single("value", f"{label}应为整数。") from None
-        if not low <= number <= high:
-            raise ValidationError.single("value", f"{label}应在 {low} 到 {high} 之间。")
-        return number
-
-    return check
-
 
 GROUP = "用户与安全"
 settings.define("auth.login_required", "需要登录", False, settings.bool_setting,
                 "单机使用时选“否”：本机用户即管理员。多人共用服务器数据库时选“是”：每人用自己的"
                 "用户名和密码登录，按角色（管理员、经办人、查看）限制操作。", GROUP)
 settings.define("auth.max_failed_attempts", "连续输错密码几次后锁定", 5,
-                _int_setting(3, 20, "锁定前允许输错的次数"), "", GROUP)
-settings.define("auth.lockout_minutes", "锁定分钟数", 15, _int_setting(1, 1440, "锁定分钟数"),
+                settings.int_setting(3, 20, "锁定前允许输错的次数"), "", GROUP)
+settings.define("auth.lockout_minutes", "锁定分钟数", 15, settings.int_setting(1, 1440, "锁定分钟数"),
                 "账户因连续输错密码被锁定的时长。", GROUP)
 settings.define("auth.idle_lock_minutes", "无操作多少分钟后锁定窗口", 15,
-                _int_setting(0, 480, "无操作锁定分钟数"),
+                settings.int_setting(0, 480, "无操作锁定分钟数"),
                 "启用登录时，窗口无操作超过这个时间就锁定，需要重新输入密码；0 表示不锁定。", GROUP)
 
 

@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Literal
 
 from services import paths, settings
-from services.errors import DatabaseError, ServiceError, ValidationError
+from services.errors import DatabaseError, ServiceError
 
 Kind = Literal["每日", "升级前", "恢复前", "手动", "损坏"]
 AUTOMATIC: tuple[Kind, ...] = ("每日", "升级前", "恢复前")
@@ -73,24 +73,12 @@ _NAME = re.compile(
 )
 
 
-def _count_setting(low: int, high: int, label: str):  # type: ignore[no-untyped-def]
-    def check(value: object) -> int:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValidationError.single("value", f"{label}应为整数。") from None
-        if not low <= number <= high:
-            raise ValidationError.single("value", f"{label}应在 {low} 到 {high} 之间。")
-        return number
-
-    return check
-
 
 settings.define("backup.keep_last", "自动备份保留份数", KEEP_LAST,
-                _count_setting(3, 365, "自动备份保留份数"),
+                settings.int_setting(3, 365, "自动备份保留份数"),
                 "每天第一次启动时自动备份；保留最近这么多份（另外每月保留一份）。", "备份")
 settings.define("backup.keep_months", "每月备份保留月数", KEEP_MONTHS,
-                _count_setting(0, 240, "每月备份保留月数"),
+                settings.int_setting(0, 240, "每月备份保留月数"),
                 "除最近的备份外，每个月再保留最后一份，保留这么多个月。", "备份")
 
 

@@ -104,6 +104,21 @@ def text_setting(label: str, max_length: int = 100, allow_empty: bool = False): 
     return check
 
 
+def int_setting(low: int, high: int, label: str) -> Callable[[Any], int]:
+    """A whole number between ``low`` and ``high``, said in Chinese with ``label``."""
+
+    def check(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValidationError.single("value", f"{label}应为整数。") from None
+        if not low <= number <= high:
+            raise ValidationError.single("value", f"{label}应在 {low} 到 {high} 之间。")
+        return number
+
+    return check
+
+
 def bool_setting(value: Any) -> bool:
     if isinstance(value, bool):
         return value

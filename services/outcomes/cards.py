@@ -19,19 +19,6 @@ from services.experts import get_expert
 from services.outcomes.ledger import days_by_expert
 
 
-def _int_setting(low: int, high: int, label: str):  # type: ignore[no-untyped-def]
-    def check(value: object) -> int:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValidationError.single("value", f"{label}应为整数。") from None
-        if not low <= number <= high:
-            raise ValidationError.single("value", f"{label}应在 {low} 到 {high} 之间。")
-        return number
-
-    return check
-
-
 def _prefix(value: object) -> str:
     text = v.normalize_text(value).upper()
     if not text or len(text) > 10 or not text.replace("-", "").isalnum():
@@ -41,12 +28,12 @@ def _prefix(value: object) -> str:
 
 GROUP = "人才卡"
 settings.define("cards.min_days", "申领惠才卡的年度服务天数", 10,
-                _int_setting(1, 366, "年度服务天数"),
+                settings.int_setting(1, 366, "年度服务天数"),
                 "专家一年内服务基层（已完成派遣和工作站天数）达到这么多天，即列入可申领名单。",
                 GROUP)
-settings.define("cards.valid_years", "惠才卡有效期（年）", 2, _int_setting(1, 10, "有效期"),
+settings.define("cards.valid_years", "惠才卡有效期（年）", 2, settings.int_setting(1, 10, "有效期"),
                 "新发或续期的卡从发卡日起有效这么多年。", GROUP)
-settings.define("cards.expiring_days", "到期提醒（天）", 30, _int_setting(1, 365, "提醒天数"),
+settings.define("cards.expiring_days", "到期提醒（天）", 30, settings.int_setting(1, 365, "提醒天数"),
                 "有效期在这么多天内到期的卡列入“即将到期”名单。", GROUP)
 settings.define("cards.number_prefix", "惠才卡卡号前缀", "HCK", _prefix,
                 "自动编号的卡号为“前缀-年份-序号”，如 HCK-2026-0001。", GROUP)
