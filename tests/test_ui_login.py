@@ -207,3 +207,29 @@ def test_users_dialog(qtbot: QtBot, db: Database) -> None:
     add_dialog.password.setText("newbie-pass-1")
     add_dialog.accept()
     assert "newbie" in [r["username"] for r in model.rows]
+
+
+def test_a_read_only_user_sees_the_editing_buttons_disabled(
+        qtbot: QtBot, db: Database, county: County, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    login_on(db)
+    add(db, "root", "管理员")
+    add(db, "viewer", "查看")
+
+    def fake_exec(dialog: LoginDialog) -> int:
+        dialog.username.setText("viewer")
+        dialog.password.setText("good-password")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(LoginDialog, "exec", fake_exec)
+    window = open_window(qtbot, db, tmp_path / "state.json")
+    try:
+        page = window.show_page("units")
+        qtbot.waitUntil(lambda: page.model.shown > 0, timeout=10_000)
+        page.table.selectRow(0)
+        assert page.read_only
+        assert not page.new_button.isEnabled()
+        assert not page.edit_button.isEnabled() and not page.delete_button.isEnabled()
+    finally:
+        window.close()

@@ -214,6 +214,9 @@ class RecordListPage(Page):
         self.restore_button = self._tool(self.tr("恢复"), QStyle.StandardPixmap.SP_DialogResetButton,
                                          self.restore_selected, self.tr("恢复选中的已删除记录"))
         self.restore_button.hide()
+        if self.read_only:
+            self.new_button.setEnabled(False)
+            self.new_button.setToolTip(self.tr("只读用户（查看）不能新建或修改记录"))
         self.bulk_button = QToolButton(self)
         self.bulk_button.setText(self.tr("批量操作"))
         self.bulk_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -567,12 +570,22 @@ class RecordListPage(Page):
                     | QItemSelectionModel.SelectionFlag.Rows)
             self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flag)
 
+    @property
+    def read_only(self) -> bool:
+        """The logged-in user may only read (role 查看): the services refuse their writes
+        anyway; the buttons say so before they try."""
+        from services import auth
+
+        user = getattr(self.ctx.database, "user", None)
+        return user is not None and not auth.role_allows(user.role, auth.ROLE_CLERK)
+
     def _selection_changed(self, *_args: Any) -> None:
         count = len(self.table.selectionModel().selectedRows()) if self.model.shown < 5000 \
             else len(self.selected_ids())
-        self.edit_button.setEnabled(count == 1 and not self._deleted_view)
-        self.delete_button.setEnabled(count > 0 and not self._deleted_view)
-        self.restore_button.setEnabled(count > 0 and self._deleted_view)
+        writable = not self.read_only
+        self.edit_button.setEnabled(writable and count == 1 and not self._deleted_view)
+        self.delete_button.setEnabled(writable and count > 0 and not self._deleted_view)
+        self.restore_button.setEnabled(writable and count > 0 and self._deleted_view)
         self.bulk_button.setEnabled(count > 0)
         self._selected_count = count
         self._show_counts(self.model.total, self.model.shown)
