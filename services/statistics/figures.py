@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Select, String, and_, cast, func, literal, or_, select, type_coerce
+from sqlalchemy import Date, Select, String, and_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -35,6 +35,7 @@ from models import (
     base_expert,
     team_member,
 )
+from models.dialect import as_text
 from services.errors import ValidationError
 from services.statistics.periods import ALL, Period, Slice
 
@@ -215,7 +216,7 @@ def _needs_moved(target: NeedStatus, created: bool = False
     """Needs with a history entry into ``target`` inside the period (each need once)."""
 
     def query(period: Period, sl: Slice) -> Select[Any]:
-        at = type_coerce(func.min(NeedEvent.at), String)
+        at = as_text(func.min(NeedEvent.at))
         stmt = (select(Need.id.label("id"), Need.code.label("code"), Need.title.label("label"),
                        at.label("on"), func.count(NeedEvent.id).label("value"))
                 .select_from(NeedEvent).join(Need, NeedEvent.need_id == Need.id)
