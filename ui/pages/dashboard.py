@@ -152,7 +152,7 @@ class DashboardPage(Page):
         for row, col, title, widget in (
                 (0, 0, "需求：按七步法状态", self.status_chart),
                 (0, 1, "需求：按乡镇", self.township_chart),
-                (2, 0, "未来 30 天进入农时的作物及等待的需求", self.season_view),
+                (2, 0, "正在农时及未来 30 天进入农时的作物，和等待它们的需求", self.season_view),
                 (2, 1, "专家工作量（今年服务天数）", self.workload_chart),
                 (4, 0, "逐月完成的派遣", self.month_chart)):
             charts.addWidget(heading(self.tr(title), body, scale=1.0), row, col)
