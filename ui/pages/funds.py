@@ -158,6 +158,9 @@ class FundsPage(Page):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(250)
         self._preview_timer.timeout.connect(self.preview)
+        # A save's outcome must not be overwritten by a preview of the same form that was
+        # still on a worker (or still waiting on the timer) when the save began.
+        self._saves = 0
         for signal in (self.dispatch_edit.textChanged, self.amount.textChanged,
                        self.category.currentIndexChanged, self.spent_on.dateChanged):
             signal.connect(self._preview_timer.start)
@@ -328,6 +331,7 @@ class FundsPage(Page):
         data = self.form_data()
         database = self.ctx.database
         editing = self.editing_id  # counted once: as typed, not also as saved
+        saves = self._saves
 
         def work(_c: TaskControl) -> dict[str, Any]:
             from services.outcomes import funds
@@ -336,6 +340,8 @@ class FundsPage(Page):
                 return funds.preview_expense(s, data, exclude=editing)
 
         def shown(result: dict[str, Any]) -> None:
+            if saves != self._saves:
+                return
             self.standard_label.setText(result["standard"])
             self.warning_label.setText("\n".join(result["warnings"]))
 
@@ -351,6 +357,8 @@ class FundsPage(Page):
             data["dispatch_id"] = data.pop("dispatch") or None
         database = self.ctx.database
         self.save_button.setEnabled(False)
+        self._saves += 1
+        self._preview_timer.stop()
 
         def work(_c: TaskControl) -> int:
             from services.outcomes import funds
