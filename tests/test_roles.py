@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 import models
 import services
-from models import Base, DispatchStatus, NeedStatus
+from models import Base, DispatchStatus, Expert, Need, NeedStatus, Unit
 from services import (
     audit,
     auth,
@@ -124,21 +124,19 @@ RECIPES: dict[str, Recipe] = {
     "services.needs.update_need": lambda s, w: needs.update_need(s, w.need, {"title": "改"}),
     "services.needs.set_status": lambda s, w: needs.set_status(s, w.need, "withdrawn", "x", "撤"),
     "services.needs.delete_need": lambda s, w: needs.delete_need(s, w.need),
-    "services.needs.restore_need": lambda s, w: needs.restore_need(
-        s, needs.delete_need(s, w.need).code),
+    "services.needs.restore_need": lambda s, w: needs.restore_need(s, w.need),
     "services.needs.set_status_many": lambda s, w: needs.set_status_many(
         s, [needs.get_need(s, w.need).id], "withdrawn", "x", "撤"),
     "services.needs.delete_many": lambda s, w: needs.delete_many(
         s, [needs.get_need(s, w.need).id]),
     "services.needs.restore_many": lambda s, w: needs.restore_many(
-        s, [needs.delete_need(s, w.need).id]),
+        s, [s.scalar(select(Need.id).where(Need.code == w.need))]),
     "services.experts.create_expert": lambda s, w: experts.create_expert(s, {
         "name": "新专家", "gender": "男", "title": "中级"}),
     "services.experts.update_expert": lambda s, w: experts.update_expert(
         s, w.county.vet, {"notes": "改"}),
     "services.experts.delete_expert": lambda s, w: experts.delete_expert(s, w.county.vet),
-    "services.experts.restore_expert": lambda s, w: experts.restore_expert(
-        s, experts.delete_expert(s, w.county.vet).code),
+    "services.experts.restore_expert": lambda s, w: experts.restore_expert(s, w.county.vet),
     "services.experts.add_unavailability": lambda s, w: experts.add_unavailability(
         s, w.county.vet, "2026-08-01", "2026-08-10", "外出"),
     "services.experts.remove_unavailability": lambda s, w: experts.remove_unavailability(
@@ -146,17 +144,16 @@ RECIPES: dict[str, Recipe] = {
     "services.experts.delete_many": lambda s, w: experts.delete_many(
         s, [experts.get_expert(s, w.county.vet).id]),
     "services.experts.restore_many": lambda s, w: experts.restore_many(
-        s, [experts.delete_expert(s, w.county.vet).id]),
+        s, [s.scalar(select(Expert.id).where(Expert.code == w.county.vet))]),
     "services.units.create_unit": lambda s, w: units.create_unit(s, {
         "name": "新单位", "unit_type": "企业", "township_id": w.county.township_id}),
     "services.units.update_unit": lambda s, w: units.update_unit(s, w.county.coop, {"notes": "改"}),
     "services.units.delete_unit": lambda s, w: units.delete_unit(s, w.county.clinic),
-    "services.units.restore_unit": lambda s, w: units.restore_unit(
-        s, units.delete_unit(s, w.county.clinic).code),
+    "services.units.restore_unit": lambda s, w: units.restore_unit(s, w.county.clinic),
     "services.units.delete_many": lambda s, w: units.delete_many(
         s, [units.get_unit(s, w.county.clinic).id]),
     "services.units.restore_many": lambda s, w: units.restore_many(
-        s, [units.delete_unit(s, w.county.clinic).id]),
+        s, [s.scalar(select(Unit.id).where(Unit.code == w.county.clinic))]),
     "services.places.create_township": lambda s, w: places.create_township(s, {"name": "新镇"}),
     "services.places.update_township": lambda s, w: places.update_township(
         s, w.county.township_id, {"name": "改名镇"}),
@@ -264,9 +261,28 @@ def _remove_reference_rows(db: Database, _w: World) -> None:
 
 
 # State an administrator made before the call (not part of what the test compares).
+def _deleted(kind: str) -> Callable[[Database, World], None]:
+    """A restore must find something deleted, deleted beforehand by a clerk: deleting and
+    restoring in the read-only user's own unit of work would be no net write at all."""
+
+    def prepare(db: Database, w: World) -> None:
+        with db.unit_of_work(user=CLERK) as u:
+            if kind == "need":
+                needs.delete_need(u.session, w.need)
+            elif kind == "expert":
+                experts.delete_expert(u.session, w.county.vet)
+            else:
+                units.delete_unit(u.session, w.county.clinic)
+            u.commit()
+
+    return prepare
+
+
 PREPARE: dict[str, Callable[[Database, World], None]] = {
     "services.calendar.catalogue.sync_catalogue": _remove_reference_rows,
     "services.fields.sync_fields": _remove_reference_rows,
+    **{f"services.{kind}s.{name}": _deleted(kind) for kind in ("need", "expert", "unit")
+       for name in (f"restore_{kind}", "restore_many")},
 }
 
 
